@@ -1,0 +1,22 @@
+namespace Backlinks.DomDetailer;
+
+/// <summary>Every way a Backlinks call can end. Expected outcomes are values, not exceptions.</summary>
+public abstract record BacklinksFetchResult;
+
+/// <summary>200 with a usable body: the bytes exactly as received, and what they say.</summary>
+public sealed record BacklinksFetched(ReadOnlyMemory<byte> RawJson, BacklinksResponse Response) : BacklinksFetchResult;
+
+/// <summary>429. <see cref="RetryAfter"/> is the server's wish, when it sent one.</summary>
+public sealed record BacklinksRateLimited(TimeSpan? RetryAfter) : BacklinksFetchResult;
+
+/// <summary>402: the account has no credits left.</summary>
+public sealed record BacklinksOutOfCredits(TimeSpan? RetryAfter) : BacklinksFetchResult;
+
+/// <summary>400: the API refused the parameters; retrying cannot help.</summary>
+public sealed record BacklinksInvalidRequest(string? Error, string? Message) : BacklinksFetchResult;
+
+/// <summary>401: the key is missing, wrong or inactive: a configuration error.</summary>
+public sealed record BacklinksInvalidApiKey(string? Error, string? Message) : BacklinksFetchResult;
+
+/// <summary>5xx, timeout, connection failure, or a 200 that is not the documented JSON.</summary>
+public sealed record BacklinksTransientFailure(string Reason) : BacklinksFetchResult;

@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polly.Timeout;
+
+namespace Backlinks.DomDetailer;
+
+/// <summary>
+/// Calls the Backlinks endpoint once (with the short in-process retries of the HTTP pipeline) and
+/// turns the answer into a <see cref="BacklinksFetchResult"/>. It never sleeps out a 429 or 402:
+/// waiting is the queue's job.
+/// </summary>
+public sealed partial class DomDetailerClient(
+    HttpClient http,
+    IOptions<DomDetailerOptions> options,
+    TimeProvider time,
+    ILogger<DomDetailerClient> logger)
+{
+    private readonly DomDetailerOptions _options = options.Value;
+
+    public async Task<BacklinksFetchResult> GetBacklinksAsync(string domain, bool onePerDomain, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, BacklinksUri(domain, onePerDomain));
+        var started = Stopwatch.GetTimestamp();
+        BacklinksFetchResult result;
+        try
+        {
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
+            result = await ReadAsync(response, cancellationToken);
+            LogAnswered(logger, domain, (int)response.StatusCode, result.GetType().Name, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+        catch (TimeoutRejectedException)
+        {
+            result = new BacklinksTransientFailure($"timeout: no complete answer within {_options.Timeout.TotalSeconds:0} s");
+            LogFailed(logger, domain, ((BacklinksTransientFailure)result).Reason);
+        }
+        catch (HttpRequestException e)
+        {
+            result = new BacklinksTransientFailure($"connection failed: {Redact(e.Message)}");
+            LogFailed(logger, domain, ((BacklinksTransientFailure)result).Reason);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            result = new BacklinksTransientFailure("timeout: the request was cancelled before an answer came");
+            LogFailed(logger, domain, ((BacklinksTransientFailure)result).Reason);
+        }
+        return result;
+    }
+
+    /// <summary>The request URI. It holds the API key: never log it, never put it in an exception.</summary>
+    private Uri BacklinksUri(string domain, bool onePerDomain)
+    {
+        var query = new StringBuilder()
+            .Append("apikey=").Append(Uri.EscapeDataString(_options.ApiKey))
+            .Append("&app=").Append(Uri.EscapeDataString(_options.App))
+            .Append("&domain=").Append(Uri.EscapeDataString(domain));
+        if (onePerDomain)
+        {
+            query.Append("&onePerDomain=1");
+        }
+        return new UriBuilder(_options.BaseUrl) { Path = _options.BacklinksPath, Query = query.ToString() }.Uri;
+    }
+
+    private async Task<BacklinksFetchResult> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        switch (response.StatusCode)
+        {
+            case HttpStatusCode.OK:
+                return BacklinksResponseParser.TryParse(body, out var parsed, out var error)
+                    ? new BacklinksFetched(body, parsed!)
+                    : new BacklinksTransientFailure(error!);
+            case HttpStatusCode.TooManyRequests:
+                return new BacklinksRateLimited(RetryAfter.From(response.Headers.RetryAfter, now));
+            case HttpStatusCode.PaymentRequired:
+                return new BacklinksOutOfCredits(RetryAfter.From(response.Headers.RetryAfter, now));
+            case HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden:
+                var (authError, authMessage) = ReadError(body);
+                return new BacklinksInvalidApiKey(authError, authMessage);
+            case >= HttpStatusCode.InternalServerError or HttpStatusCode.RequestTimeout:
+                return new BacklinksTransientFailure($"server error: HTTP {(int)response.StatusCode}");
+            default:
+                var (requestError, requestMessage) = ReadError(body);
+                return new BacklinksInvalidRequest(requestError ?? $"http_{(int)response.StatusCode}", requestMessage);
+        }
+    }
+
+    /// <summary>The API's small error object, or a short excerpt of whatever else came back.</summary>
+    private (string? Error, string? Message) ReadError(byte[] body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            if (document.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                var root = document.RootElement;
+                return (Text(root, "error"), Text(root, "message"));
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON: fall through to a short excerpt.
+        }
+        var text = Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 200)).Trim();
+        return (null, text.Length == 0 ? null : Redact(text));
+
+        string? Text(JsonElement root, string name) =>
+            root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? Redact(value.GetString()!) : null;
+    }
+
+    private string Redact(string text) => SecretRedactor.Redact(text, _options.ApiKey);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "DomDetailer backlinks for {Domain}: HTTP {StatusCode} ({Outcome}) in {ElapsedMs:0} ms")]
+    private static partial void LogAnswered(ILogger logger, string domain, int statusCode, string outcome, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "DomDetailer backlinks for {Domain} failed: {Reason}")]
+    private static partial void LogFailed(ILogger logger, string domain, string reason);
+}

@@ -1,0 +1,68 @@
+using Microsoft.Extensions.Options;
+
+namespace Backlinks.DomDetailer;
+
+/// <summary>Settings of the DomDetailer API, bound from the <c>DomDetailer</c> section (<c>DomDetailer__*</c>).</summary>
+public sealed class DomDetailerOptions
+{
+    public const string Section = "DomDetailer";
+
+    /// <summary>The account key. Sent in the query string, so it is redacted wherever a URI could surface.</summary>
+    public string ApiKey { get; set; } = "";
+
+    /// <summary>Identifies this integration to DomDetailer.</summary>
+    public string App { get; set; } = "BacklinksFunctions";
+
+    public Uri BaseUrl { get; set; } = new("https://domdetailer.com");
+
+    public string BacklinksPath { get; set; } = "/api2/backlinks.php";
+
+    /// <summary>One attempt's time limit. Real answers take 15–20 s; a short limit turns good calls into paid retries.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>In-process retries for 5xx, timeouts and connection failures, before the queue's own retries.</summary>
+    public int TransientRetries { get; set; } = 2;
+
+    public TimeSpan TransientRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>A guard against a runaway body; a 5,000-row sample is a few MiB.</summary>
+    public int MaxResponseBytes { get; set; } = 64 * 1024 * 1024;
+}
+
+/// <summary>Checks the settings at start-up, with messages that name the setting to fix.</summary>
+public sealed class DomDetailerOptionsValidator : IValidateOptions<DomDetailerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DomDetailerOptions options)
+    {
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.ApiKey))
+        {
+            failures.Add("DomDetailer__ApiKey is not set: put your DomDetailer API key in the app settings (local.settings.json locally).");
+        }
+        if (string.IsNullOrWhiteSpace(options.App))
+        {
+            failures.Add("DomDetailer__App is empty: set it to a name for this integration.");
+        }
+        if (!options.BaseUrl.IsAbsoluteUri || options.BaseUrl.Scheme is not ("http" or "https"))
+        {
+            failures.Add("DomDetailer__BaseUrl must be an absolute http(s) URL.");
+        }
+        if (!options.BacklinksPath.StartsWith('/'))
+        {
+            failures.Add("DomDetailer__BacklinksPath must start with '/'.");
+        }
+        if (options.Timeout <= TimeSpan.Zero)
+        {
+            failures.Add("DomDetailer__Timeout must be positive.");
+        }
+        if (options.TransientRetries is < 0 or > 10)
+        {
+            failures.Add("DomDetailer__TransientRetries must be between 0 and 10.");
+        }
+        if (options.TransientRetryDelay < TimeSpan.Zero)
+        {
+            failures.Add("DomDetailer__TransientRetryDelay cannot be negative.");
+        }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

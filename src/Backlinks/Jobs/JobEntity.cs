@@ -1,0 +1,68 @@
+using Azure;
+using Azure.Data.Tables;
+
+namespace Backlinks.Jobs;
+
+/// <summary>The job states a caller can see.</summary>
+public static class JobStatus
+{
+    public const string Queued = "queued";
+    public const string Running = "running";
+    public const string Waiting = "waiting";
+    public const string Succeeded = "succeeded";
+    public const string Failed = "failed";
+
+    public static bool IsTerminal(string status) => status is Succeeded or Failed;
+}
+
+/// <summary>Why a job waits for its next attempt.</summary>
+public static class WaitReason
+{
+    public const string RateLimited = "rate_limited";
+    public const string OutOfCredits = "out_of_credits";
+}
+
+/// <summary>A row of <c>backlinkjobs</c>: PartitionKey = creation day (yyyyMMdd), RowKey = job id.</summary>
+public sealed class JobEntity : ITableEntity
+{
+    public string PartitionKey { get; set; } = "";
+    public string RowKey { get; set; } = "";
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    public string JobId { get; set; } = "";
+    public string Domain { get; set; } = "";
+    public bool OnePerDomain { get; set; }
+    public bool Force { get; set; }
+    public string Status { get; set; } = JobStatus.Queued;
+    public int Attempts { get; set; }
+    public int RateLimitedCount { get; set; }
+    public int OutOfCreditsCount { get; set; }
+    public string? WaitReason { get; set; }
+    public DateTimeOffset? NextAttemptAtUtc { get; set; }
+    public string? LastError { get; set; }
+
+    /// <summary>The token of the one queue message that may still run this job; older messages are stale.</summary>
+    public string? MessageToken { get; set; }
+
+    public DateTimeOffset CreatedAtUtc { get; set; }
+    public DateTimeOffset UpdatedAtUtc { get; set; }
+    public DateTimeOffset? StartedAtUtc { get; set; }
+    public DateTimeOffset? CompletedAtUtc { get; set; }
+    public DateTimeOffset? FetchedAtUtc { get; set; }
+    public string? RawBlobPath { get; set; }
+    public int? BacklinkRows { get; set; }
+
+    public static JobEntity NewQueued(JobId id, string domain, bool onePerDomain, bool force, DateTimeOffset now) => new()
+    {
+        PartitionKey = id.PartitionKey,
+        RowKey = id.ToString(),
+        JobId = id.ToString(),
+        Domain = domain,
+        OnePerDomain = onePerDomain,
+        Force = force,
+        Status = JobStatus.Queued,
+        CreatedAtUtc = now,
+        UpdatedAtUtc = now,
+    };
+}

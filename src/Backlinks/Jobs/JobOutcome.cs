@@ -1,0 +1,29 @@
+namespace Backlinks.Jobs;
+
+/// <summary>What processing one queue message came to.</summary>
+public enum JobOutcomeKind
+{
+    /// <summary>Fetched and stored.</summary>
+    Succeeded,
+
+    /// <summary>Sent back to the queue with a delay (429, 402); this message is done.</summary>
+    Deferred,
+
+    /// <summary>Failed for good (400, 401, waited too long); this message is done.</summary>
+    Failed,
+
+    /// <summary>Nothing to do: already finished, stale, unknown or unreadable; this message is done.</summary>
+    Skipped,
+
+    /// <summary>A transient failure after the in-process retries: the message must be retried by the queue.</summary>
+    RetryMessage,
+}
+
+public sealed record JobOutcome(JobOutcomeKind Kind, string? JobId, string Detail, DateTimeOffset? NextAttemptAtUtc = null)
+{
+    public override string ToString() => $"{Kind} {JobId}: {Detail}";
+}
+
+/// <summary>Thrown by the queue functions so that the host retries the message (and poisons it after maxDequeueCount).</summary>
+public sealed class JobRetryException(string jobId, string reason)
+    : Exception($"Job {jobId} hit a transient failure and will be retried by the queue: {reason}");

@@ -1,0 +1,19 @@
+using Backlinks.Storage;
+
+namespace Backlinks.Jobs;
+
+/// <summary>Sends job messages. A delay makes the message invisible until the next attempt is due.</summary>
+public sealed class JobQueue(StorageClients storage)
+{
+    /// <summary>The service's limit on an initial visibility delay.</summary>
+    public static readonly TimeSpan MaxDelay = TimeSpan.FromDays(7);
+
+    // A message must not expire while its job waits (the default time-to-live is 7 days): -1 means never.
+    private static readonly TimeSpan NeverExpires = TimeSpan.FromSeconds(-1);
+
+    public async Task SendAsync(JobMessage message, TimeSpan? delay, CancellationToken cancellationToken)
+    {
+        var visibility = delay is { } d ? (d > MaxDelay ? MaxDelay : d < TimeSpan.Zero ? TimeSpan.Zero : d) : (TimeSpan?)null;
+        await storage.JobsQueue.SendMessageAsync(message.ToJson(), visibility, NeverExpires, cancellationToken);
+    }
+}

@@ -1,0 +1,79 @@
+using System.Net;
+using Backlinks.DomDetailer;
+using Backlinks.Jobs;
+using Backlinks.Storage;
+using Backlinks.Submissions;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Timeout;
+
+namespace Backlinks;
+
+/// <summary>The one wiring of the pipeline, shared by the Functions app, the command line and the tests.</summary>
+public static class ServiceCollectionExtensions
+{
+    public static IServiceCollection AddBacklinksPipeline(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.AddOptions<DomDetailerOptions>().Bind(configuration.GetSection(DomDetailerOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DomDetailerOptions>, DomDetailerOptionsValidator>();
+        services.AddOptions<BackoffOptions>().Bind(configuration.GetSection(BackoffOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<BackoffOptions>, BackoffOptionsValidator>();
+        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section));
+
+        services.AddSingleton(new StorageConnection(configuration[StorageOptions.ConnectionSetting] is { Length: > 0 } connection
+            ? connection
+            : StorageOptions.DevelopmentConnection));
+        services.AddSingleton<StorageClients>();
+        services.AddSingleton<JobStore>();
+        services.AddSingleton<JobQueue>();
+        services.AddSingleton<MetricsStore>();
+        services.AddSingleton<RawResponseStore>();
+        services.AddSingleton<JobQueries>();
+        services.AddSingleton<SubmissionService>();
+        services.AddSingleton(sp => new BackoffPolicy(sp.GetRequiredService<IOptions<BackoffOptions>>(), Random.Shared));
+        services.AddTransient<JobProcessor>();
+
+        AddDomDetailerClient(services);
+        return services;
+    }
+
+    private static void AddDomDetailerClient(IServiceCollection services)
+    {
+        var client = services.AddHttpClient<DomDetailerClient>(client => client.Timeout = Timeout.InfiniteTimeSpan)
+            // The default HttpClient loggers write request URIs, and the API key is in the query string.
+            .RemoveAllLoggers();
+        client.AddResilienceHandler("domdetailer", static (pipeline, context) =>
+            {
+                var options = context.ServiceProvider.GetRequiredService<IOptions<DomDetailerOptions>>().Value;
+                if (options.TransientRetries > 0)
+                {
+                    pipeline.AddRetry(new HttpRetryStrategyOptions
+                    {
+                        MaxRetryAttempts = options.TransientRetries,
+                        Delay = options.TransientRetryDelay,
+                        BackoffType = DelayBackoffType.Exponential,
+                        UseJitter = true,
+                        // 429 and 402 are not retried here: the job waits in the queue instead.
+                        ShouldRetryAfterHeader = false,
+                        ShouldHandle = static args => ValueTask.FromResult(IsTransient(args.Outcome)),
+                    });
+                }
+                pipeline.AddTimeout(options.Timeout);
+            });
+        // Added after the resilience handler, so it runs inside each attempt (timeout and retries cover the body).
+        client.AddHttpMessageHandler(sp => new ContentBufferingHandler(sp.GetRequiredService<IOptions<DomDetailerOptions>>().Value.MaxResponseBytes));
+    }
+
+    private static bool IsTransient(Outcome<HttpResponseMessage> outcome) => outcome switch
+    {
+        { Exception: HttpRequestException or TimeoutRejectedException } => true,
+        { Result.StatusCode: >= HttpStatusCode.InternalServerError or HttpStatusCode.RequestTimeout } => true,
+        _ => false,
+    };
+}

@@ -1,0 +1,60 @@
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Options;
+
+namespace Backlinks.Storage;
+
+/// <summary>
+/// The storage clients of the pipeline, created once and shared (they are thread-safe and hold
+/// the connection pools). <see cref="EnsureCreatedAsync"/> creates missing resources once per process.
+/// </summary>
+public sealed class StorageClients
+{
+    /// <summary>
+    /// The Functions queue trigger expects Base64 bodies (host.json <c>extensions.queues.messageEncoding</c>);
+    /// the SDK sends plain text unless told otherwise. Both sides must agree or messages go to poison silently.
+    /// </summary>
+    public const QueueMessageEncoding MessageEncoding = QueueMessageEncoding.Base64;
+
+    private readonly Lazy<Task> _created;
+
+    public StorageClients(StorageConnection connection, IOptions<StorageOptions> options)
+    {
+        var names = options.Value;
+        var queues = new QueueServiceClient(connection.ConnectionString, new QueueClientOptions { MessageEncoding = MessageEncoding });
+        var blobs = new BlobServiceClient(connection.ConnectionString);
+        var tables = new TableServiceClient(connection.ConnectionString);
+
+        JobsQueue = queues.GetQueueClient(names.JobsQueue);
+        PoisonQueue = queues.GetQueueClient(names.PoisonQueue);
+        RawContainer = blobs.GetBlobContainerClient(names.RawContainer);
+        MetricsTable = tables.GetTableClient(names.MetricsTable);
+        LatestMetricsTable = tables.GetTableClient(names.LatestMetricsTable);
+        JobsTable = tables.GetTableClient(names.JobsTable);
+        _created = new Lazy<Task>(CreateAllAsync);
+    }
+
+    public QueueClient JobsQueue { get; }
+    public QueueClient PoisonQueue { get; }
+    public BlobContainerClient RawContainer { get; }
+    public TableClient MetricsTable { get; }
+    public TableClient LatestMetricsTable { get; }
+    public TableClient JobsTable { get; }
+
+    public Task EnsureCreatedAsync() => _created.Value;
+
+    private async Task CreateAllAsync()
+    {
+        await Task.WhenAll(
+            JobsQueue.CreateIfNotExistsAsync(),
+            PoisonQueue.CreateIfNotExistsAsync(),
+            RawContainer.CreateIfNotExistsAsync(),
+            MetricsTable.CreateIfNotExistsAsync(),
+            LatestMetricsTable.CreateIfNotExistsAsync(),
+            JobsTable.CreateIfNotExistsAsync());
+    }
+}
+
+/// <summary>The storage connection string, from <c>AzureWebJobsStorage</c>; Azurite when unset.</summary>
+public sealed record StorageConnection(string ConnectionString);

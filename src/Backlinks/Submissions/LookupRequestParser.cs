@@ -1,0 +1,250 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.VisualBasic.FileIO;
+
+namespace Backlinks.Submissions;
+
+/// <summary>The formats a submission can arrive in.</summary>
+public enum SubmissionFormat
+{
+    Json,
+    Lines,
+    Csv,
+}
+
+/// <summary>
+/// Turns a request body (JSON, one domain per line, or CSV) into inputs. Validation of each domain
+/// happens later, in <see cref="SubmissionPlan"/>, so that every format reports rejects the same way.
+/// </summary>
+public static class LookupRequestParser
+{
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>Maps a Content-Type header to a format; null when the media type is not supported.</summary>
+    public static SubmissionFormat? FormatFor(string? contentType, ReadOnlySpan<byte> body)
+    {
+        var mediaType = contentType?.Split(';', 2)[0].Trim().ToLowerInvariant();
+        return mediaType switch
+        {
+            null or "" => LooksLikeJson(body) ? SubmissionFormat.Json : SubmissionFormat.Lines,
+            "application/json" => SubmissionFormat.Json,
+            _ when mediaType.EndsWith("+json", StringComparison.Ordinal) => SubmissionFormat.Json,
+            "text/plain" => SubmissionFormat.Lines,
+            "text/csv" or "application/csv" => SubmissionFormat.Csv,
+            _ => null,
+        };
+    }
+
+    /// <summary>Maps a file name to a format, for the command line.</summary>
+    public static SubmissionFormat FormatForFile(string path, ReadOnlySpan<byte> body) =>
+        Path.GetExtension(path).ToLowerInvariant() switch
+        {
+            ".csv" => SubmissionFormat.Csv,
+            ".json" => SubmissionFormat.Json,
+            _ => LooksLikeJson(body) ? SubmissionFormat.Json : SubmissionFormat.Lines,
+        };
+
+    public static ParsedSubmission Parse(ReadOnlyMemory<byte> body, SubmissionFormat format, bool onePerDomain = false, bool force = false)
+    {
+        if (body.Length > SubmissionLimits.MaxBodyBytes)
+        {
+            return ParsedSubmission.Refused(TooLarge());
+        }
+
+        string text;
+        try
+        {
+            text = StrictUtf8.GetString(body.Span);
+        }
+        catch (DecoderFallbackException)
+        {
+            return ParsedSubmission.Refused(SubmissionProblem.BadRequest("invalid_encoding", "The body is not valid UTF-8 text."));
+        }
+        text = text.TrimStart('\uFEFF');
+
+        var parsed = format switch
+        {
+            SubmissionFormat.Json => ParseJson(text),
+            SubmissionFormat.Csv => ParseCsv(text, onePerDomain, force),
+            _ => ParseLines(text, onePerDomain, force),
+        };
+        if (parsed.Request is { } request)
+        {
+            if (request.Inputs.Count == 0)
+            {
+                return ParsedSubmission.Refused(SubmissionProblem.BadRequest("no_domains", "The body holds no domain."));
+            }
+            if (request.Inputs.Count > SubmissionLimits.MaxDomains)
+            {
+                return ParsedSubmission.Refused(new SubmissionProblem(413, "too_many_domains",
+                    $"{request.Inputs.Count} domains in one submission; the limit is {SubmissionLimits.MaxDomains}. Split the list."));
+            }
+        }
+        return parsed;
+    }
+
+    public static SubmissionProblem TooLarge() => new(413, "body_too_large",
+        $"The body is larger than {SubmissionLimits.MaxBodyBytes} bytes; split the list.");
+
+    private static bool LooksLikeJson(ReadOnlySpan<byte> body)
+    {
+        foreach (var b in body)
+        {
+            if (b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n' or 0xEF or 0xBB or 0xBF)
+            {
+                continue;
+            }
+            return b == (byte)'{';
+        }
+        return false;
+    }
+
+    private static ParsedSubmission ParseLines(string text, bool onePerDomain, bool force)
+    {
+        var inputs = new List<DomainInput>();
+        var lineNumber = 0;
+        foreach (var rawLine in text.AsSpan().EnumerateLines())
+        {
+            lineNumber++;
+            var line = rawLine.Trim();
+            if (line.IsEmpty || line[0] == '#')
+            {
+                continue;
+            }
+            inputs.Add(new DomainInput(line.ToString(), lineNumber));
+        }
+        return ParsedSubmission.Of(new LookupRequest(inputs, onePerDomain, force));
+    }
+
+    private static ParsedSubmission ParseCsv(string text, bool onePerDomain, bool force)
+    {
+        using var parser = new TextFieldParser(new StringReader(text))
+        {
+            TextFieldType = FieldType.Delimited,
+            HasFieldsEnclosedInQuotes = true,
+            TrimWhiteSpace = true,
+        };
+        parser.SetDelimiters(",", ";", "\t");
+
+        var inputs = new List<DomainInput>();
+        int? column = null;
+        try
+        {
+            while (!parser.EndOfData)
+            {
+                var line = (int)parser.LineNumber;
+                var fields = parser.ReadFields();
+                if (fields is null || fields.All(string.IsNullOrWhiteSpace))
+                {
+                    continue;
+                }
+                if (column is null)
+                {
+                    var header = Array.FindIndex(fields, f => f.Equals("domain", StringComparison.OrdinalIgnoreCase));
+                    column = header >= 0 ? header : 0;
+                    if (header >= 0)
+                    {
+                        continue;
+                    }
+                }
+                var value = column < fields.Length ? fields[column.Value] : "";
+                if (value.Length > 0 && !value.StartsWith('#'))
+                {
+                    inputs.Add(new DomainInput(value, line));
+                }
+            }
+        }
+        catch (MalformedLineException e)
+        {
+            return ParsedSubmission.Refused(SubmissionProblem.BadRequest("malformed_csv",
+                $"CSV line {e.LineNumber} cannot be parsed (unbalanced quotes?)."));
+        }
+        return ParsedSubmission.Of(new LookupRequest(inputs, onePerDomain, force));
+    }
+
+    private static ParsedSubmission ParseJson(string text)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(text);
+        }
+        catch (JsonException e)
+        {
+            return ParsedSubmission.Refused(SubmissionProblem.BadRequest("malformed_json",
+                $"The body is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1})."));
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return ParsedSubmission.Refused(SubmissionProblem.BadRequest("malformed_json",
+                    "The body must be a JSON object: {\"domain\": \"…\"} or {\"domains\": [\"…\"]}."));
+            }
+
+            if (!TryReadFlag(root, "onePerDomain", out var onePerDomain, out var problem) ||
+                !TryReadFlag(root, "force", out var force, out problem))
+            {
+                return ParsedSubmission.Refused(problem!);
+            }
+
+            var hasOne = root.TryGetProperty("domain", out var one);
+            var hasMany = root.TryGetProperty("domains", out var many);
+            if (hasOne == hasMany)
+            {
+                return ParsedSubmission.Refused(SubmissionProblem.BadRequest("missing_domain",
+                    "Give exactly one of \"domain\" (a string) or \"domains\" (an array of strings)."));
+            }
+
+            var inputs = new List<DomainInput>();
+            if (hasOne)
+            {
+                if (one.ValueKind != JsonValueKind.String)
+                {
+                    return ParsedSubmission.Refused(SubmissionProblem.BadRequest("invalid_field", "\"domain\" must be a string."));
+                }
+                inputs.Add(new DomainInput(one.GetString()!));
+            }
+            else
+            {
+                if (many.ValueKind != JsonValueKind.Array)
+                {
+                    return ParsedSubmission.Refused(SubmissionProblem.BadRequest("invalid_field", "\"domains\" must be an array of strings."));
+                }
+                foreach (var item in many.EnumerateArray())
+                {
+                    // A non-string item is kept as its JSON text so that it is rejected with the others, by position.
+                    inputs.Add(new DomainInput(item.ValueKind == JsonValueKind.String ? item.GetString()! : item.GetRawText()));
+                }
+            }
+            return ParsedSubmission.Of(new LookupRequest(inputs, onePerDomain, force));
+        }
+    }
+
+    private static bool TryReadFlag(JsonElement root, string name, out bool value, out SubmissionProblem? problem)
+    {
+        value = false;
+        problem = null;
+        if (!root.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+        if (element.ValueKind is JsonValueKind.True or JsonValueKind.False)
+        {
+            value = element.GetBoolean();
+            return true;
+        }
+        problem = SubmissionProblem.BadRequest("invalid_field", $"\"{name}\" must be true or false.");
+        return false;
+    }
+}
+
+/// <summary>Either a request or the problem that refused it.</summary>
+public sealed record ParsedSubmission(LookupRequest? Request, SubmissionProblem? Problem)
+{
+    public static ParsedSubmission Of(LookupRequest request) => new(request, null);
+
+    public static ParsedSubmission Refused(SubmissionProblem problem) => new(null, problem);
+}

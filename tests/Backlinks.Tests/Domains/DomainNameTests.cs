@@ -1,0 +1,78 @@
+using Backlinks.Domains;
+
+namespace Backlinks.Tests.Domains;
+
+public class DomainNameTests
+{
+    [Theory]
+    [InlineData("example.com", "example.com")]
+    [InlineData("  Example.COM  ", "example.com")]
+    [InlineData("https://www.example.com/path?q=1#frag", "example.com")]
+    [InlineData("http://user:pass@Example.com:8080/x", "example.com")]
+    [InlineData("example.com.", "example.com")]
+    [InlineData("www.example.co.uk", "example.co.uk")]
+    [InlineData("//cdn.example.com/lib.js", "cdn.example.com")]
+    [InlineData("example.com:443", "example.com")]
+    [InlineData("bücher.de", "xn--bcher-kva.de")]
+    [InlineData("https://www.BÜCHER.de/", "xn--bcher-kva.de")]
+    [InlineData("xn--bcher-kva.de", "xn--bcher-kva.de")]
+    [InlineData("sub-domain.my-site.io", "sub-domain.my-site.io")]
+    public void Normalizes_to_the_bare_lower_case_ascii_domain(string input, string expected)
+    {
+        var result = DomainName.Normalize(input);
+
+        Assert.True(result.IsValid, result.Error);
+        Assert.Equal(expected, result.Domain);
+    }
+
+    [Theory]
+    [InlineData("", "empty")]
+    [InlineData("   ", "empty")]
+    [InlineData("https://", "empty")]
+    [InlineData("192.168.1.10", "IP addresses")]
+    [InlineData("http://[2001:db8::1]/", "IP addresses")]
+    [InlineData("localhost", "localhost")]
+    [InlineData("api.localhost", "localhost")]
+    [InlineData("intranet", "single-label")]
+    [InlineData("www.com", "single-label")]
+    [InlineData("exa_mple.com", "character '_'")]
+    [InlineData("exa mple.com", "character ' '")]
+    [InlineData("-example.com", "starts or ends with '-'")]
+    [InlineData("example-.com", "starts or ends with '-'")]
+    [InlineData("example..com", "empty label")]
+    [InlineData("example.123", "all digits")]
+    [InlineData("example.com:http", "port")]
+    public void Rejects_with_a_specific_reason(string input, string reasonFragment)
+    {
+        var result = DomainName.Normalize(input);
+
+        Assert.False(result.IsValid);
+        Assert.Contains(reasonFragment, result.Error);
+    }
+
+    [Fact]
+    public void Rejects_a_label_over_63_characters()
+    {
+        var result = DomainName.Normalize(new string('a', 64) + ".com");
+
+        Assert.Contains("longer than 63", result.Error);
+        Assert.True(DomainName.Normalize(new string('a', 63) + ".com").IsValid);
+    }
+
+    [Fact]
+    public void Rejects_a_name_over_253_characters()
+    {
+        var label = new string('a', 60);
+        var name = string.Join('.', Enumerable.Repeat(label, 4)) + ".com"; // 4 * 61 + 3 = 247
+        Assert.True(DomainName.Normalize(name).IsValid);
+
+        var tooLong = "abcdefgh." + name; // 256
+        Assert.Contains("longer than 253", DomainName.Normalize(tooLong).Error);
+    }
+
+    [Fact]
+    public void Rejects_null()
+    {
+        Assert.Contains("empty", DomainName.Normalize(null).Error);
+    }
+}

@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using Backlinks.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Backlinks.Tests.Infrastructure;
+
+/// <summary>
+/// The pipeline as the Functions app wires it, against Azurite and the fake API, with a fake clock,
+/// every log record captured, and storage names of its own so tests do not see each other's data.
+/// </summary>
+public sealed class TestPipeline : IAsyncDisposable
+{
+    /// <summary>A key that looks real enough to be noticed if it leaked anywhere.</summary>
+    public const string ApiKey = "sk-live-TOPSECRET-9f8e7d6c5b4a";
+
+    public static readonly DateTimeOffset Start = new(2026, 11, 28, 10, 0, 0, TimeSpan.Zero);
+
+    private readonly ActivityListener _traces;
+    private readonly List<string> _traceText;
+
+    private TestPipeline(ServiceProvider services, FakeDomDetailerApi api, FakeTimeProvider time, ActivityListener traces, List<string> traceText)
+    {
+        Services = services;
+        Api = api;
+        Time = time;
+        _traces = traces;
+        _traceText = traceText;
+    }
+
+    public ServiceProvider Services { get; }
+    public FakeDomDetailerApi Api { get; }
+    public FakeTimeProvider Time { get; }
+    public StorageClients Storage => Services.GetRequiredService<StorageClients>();
+    public FakeLogCollector Logs => Services.GetRequiredService<FakeLogCollector>();
+
+    public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    public static async Task<TestPipeline> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null)
+    {
+        var api = await FakeDomDetailerApi.StartAsync(ApiKey);
+        var suffix = Guid.NewGuid().ToString("N")[..10];
+        var config = new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
+            ["DomDetailer:ApiKey"] = ApiKey,
+            ["DomDetailer:App"] = "BacklinksTests",
+            ["DomDetailer:BaseUrl"] = api.BaseUrl.ToString(),
+            ["DomDetailer:TransientRetryDelay"] = "00:00:00",
+            ["Storage:JobsQueue"] = $"jobs-{suffix}",
+            ["Storage:PoisonQueue"] = $"jobs-{suffix}-poison",
+            ["Storage:RawContainer"] = $"raw-{suffix}",
+            ["Storage:MetricsTable"] = $"metrics{suffix}",
+            ["Storage:LatestMetricsTable"] = $"latest{suffix}",
+            ["Storage:JobsTable"] = $"jobs{suffix}",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            config[key] = value;
+        }
+
+        var time = new FakeTimeProvider(Start);
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(time);
+        services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddFakeLogging());
+        services.AddBacklinksPipeline(new ConfigurationBuilder().AddInMemoryCollection(config).Build());
+        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+
+        // Every name and tag of every activity (trace span) recorded while the pipeline runs.
+        var traceText = new List<string>();
+        var listener = new ActivityListener
+        {
+            ShouldListenTo = _ => true,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity =>
+            {
+                lock (traceText)
+                {
+                    traceText.Add(activity.DisplayName);
+                    traceText.AddRange(activity.TagObjects.Select(t => $"{t.Key}={t.Value}"));
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        var pipeline = new TestPipeline(provider, api, time, listener, traceText);
+        await pipeline.Storage.EnsureCreatedAsync();
+        return pipeline;
+    }
+
+    /// <summary>All that the run wrote to logs and traces, as one text to search.</summary>
+    public string AllDiagnosticText()
+    {
+        var logs = Logs.GetSnapshot().Select(r =>
+            $"{r.Level} {r.Category} {r.Message} {r.Exception} " +
+            string.Join(' ', r.StructuredState?.Select(kv => $"{kv.Key}={kv.Value}") ?? []) + " " +
+            string.Join(' ', r.Scopes.Select(s => s?.ToString())));
+        lock (_traceText)
+        {
+            return string.Join('\n', logs.Concat(_traceText));
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _traces.Dispose();
+        await Api.DisposeAsync();
+        await Services.DisposeAsync();
+    }
+}

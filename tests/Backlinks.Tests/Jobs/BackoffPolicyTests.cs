@@ -1,0 +1,74 @@
+using Backlinks.Jobs;
+using Microsoft.Extensions.Options;
+
+namespace Backlinks.Tests.Jobs;
+
+public class BackoffPolicyTests
+{
+    private static readonly BackoffOptions Options = new()
+    {
+        RateLimitBaseDelay = TimeSpan.FromSeconds(30),
+        RateLimitMaxDelay = TimeSpan.FromMinutes(15),
+        CreditsInitialDelay = TimeSpan.FromMinutes(15),
+        CreditsMaxDelay = TimeSpan.FromHours(6),
+        JitterRatio = 0.2,
+    };
+
+    private static BackoffPolicy Policy(int seed = 7) => new(Microsoft.Extensions.Options.Options.Create(Options), new Random(seed));
+
+    [Theory]
+    [InlineData(1, 30)]
+    [InlineData(2, 60)]
+    [InlineData(3, 120)]
+    [InlineData(5, 480)]
+    [InlineData(6, 900)]
+    [InlineData(40, 900)]
+    public void Rate_limit_backoff_doubles_per_429_within_jitter_and_cap(int count, int expectedSeconds)
+    {
+        for (var seed = 0; seed < 50; seed++)
+        {
+            var delay = Policy(seed).RateLimitDelay(count, retryAfter: null).TotalSeconds;
+
+            Assert.InRange(delay, expectedSeconds * 0.8, expectedSeconds);
+        }
+    }
+
+    [Fact]
+    public void Retry_after_wins_when_longer_than_the_backoff_even_past_the_cap()
+    {
+        Assert.Equal(TimeSpan.FromMinutes(20), Policy().RateLimitDelay(1, TimeSpan.FromMinutes(20)));
+        Assert.InRange(Policy().RateLimitDelay(3, TimeSpan.FromSeconds(5)).TotalSeconds, 96, 120);
+    }
+
+    [Theory]
+    [InlineData(1, 15)]
+    [InlineData(2, 30)]
+    [InlineData(4, 120)]
+    [InlineData(5, 240)]
+    [InlineData(6, 360)]
+    [InlineData(12, 360)]
+    public void Out_of_credits_starts_at_15_minutes_and_doubles_to_6_hours(int count, int expectedMinutes)
+    {
+        var delay = Policy().OutOfCreditsDelay(count, retryAfter: null).TotalMinutes;
+
+        Assert.InRange(delay, expectedMinutes * 0.8, expectedMinutes);
+    }
+
+    [Fact]
+    public void Jitter_spreads_delays()
+    {
+        var delays = Enumerable.Range(0, 20).Select(seed => Policy(seed).OutOfCreditsDelay(1, null)).Distinct().Count();
+
+        Assert.True(delays > 10);
+    }
+
+    [Fact]
+    public void Invalid_options_are_refused_with_the_setting_name()
+    {
+        var result = new BackoffOptionsValidator().Validate(null, new BackoffOptions { RateLimitBaseDelay = TimeSpan.Zero, JitterRatio = 1.5 });
+
+        Assert.True(result.Failed);
+        Assert.Contains("Backoff__RateLimitBaseDelay", result.FailureMessage);
+        Assert.Contains("Backoff__JitterRatio", result.FailureMessage);
+    }
+}

@@ -12,8 +12,8 @@ public sealed record BacklinksRateLimited(TimeSpan? RetryAfter) : BacklinksFetch
 /// <summary>402: the account has no credits left.</summary>
 public sealed record BacklinksOutOfCredits(TimeSpan? RetryAfter) : BacklinksFetchResult;
 
-/// <summary>400: the API refused the parameters; retrying cannot help.</summary>
-public sealed record BacklinksInvalidRequest(string? Error, string? Message) : BacklinksFetchResult;
+/// <summary>400 (or another 4xx the API does not document): retrying cannot help.</summary>
+public sealed record BacklinksInvalidRequest(int Status, string? Error, string? Message) : BacklinksFetchResult;
 
 /// <summary>401: the key is missing, wrong or inactive: a configuration error.</summary>
 public sealed record BacklinksInvalidApiKey(string? Error, string? Message) : BacklinksFetchResult;

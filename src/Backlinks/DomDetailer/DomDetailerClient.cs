@@ -85,7 +85,7 @@ public sealed partial class DomDetailerClient(
                 return new BacklinksTransientFailure($"server error: HTTP {(int)response.StatusCode}");
             default:
                 var (requestError, requestMessage) = ReadError(body);
-                return new BacklinksInvalidRequest(requestError ?? $"http_{(int)response.StatusCode}", requestMessage);
+                return new BacklinksInvalidRequest((int)response.StatusCode, requestError ?? $"http_{(int)response.StatusCode}", requestMessage);
         }
     }
 

@@ -68,7 +68,7 @@ public sealed partial class JobProcessor(
             BacklinksOutOfCredits credits => await DeferAsync(job, WaitReason.OutOfCredits,
                 backoff.OutOfCreditsDelay(++job.OutOfCreditsCount, credits.RetryAfter), "out of credits (HTTP 402)", cancellationToken),
             BacklinksInvalidRequest invalid => await FailAsync(job,
-                $"the API refused the request (HTTP 400 {invalid.Error}): {invalid.Message}", cancellationToken),
+                $"the API refused the request (HTTP {invalid.Status} {invalid.Error}): {invalid.Message}", cancellationToken),
             BacklinksInvalidApiKey badKey => await FailForBadKeyAsync(job, badKey, cancellationToken),
             BacklinksTransientFailure transient => await RetryMessageAsync(job, transient.Reason, cancellationToken),
             _ => throw new InvalidOperationException($"Unhandled result {result.GetType().Name}."),

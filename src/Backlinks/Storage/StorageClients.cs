@@ -17,7 +17,8 @@ public sealed class StorageClients
     /// </summary>
     public const QueueMessageEncoding MessageEncoding = QueueMessageEncoding.Base64;
 
-    private readonly Lazy<Task> _created;
+    private readonly Lock _gate = new();
+    private Task? _created;
 
     public StorageClients(StorageConnection connection, IOptions<StorageOptions> options)
     {
@@ -32,7 +33,6 @@ public sealed class StorageClients
         MetricsTable = tables.GetTableClient(names.MetricsTable);
         LatestMetricsTable = tables.GetTableClient(names.LatestMetricsTable);
         JobsTable = tables.GetTableClient(names.JobsTable);
-        _created = new Lazy<Task>(CreateAllAsync);
     }
 
     public QueueClient JobsQueue { get; }
@@ -42,7 +42,18 @@ public sealed class StorageClients
     public TableClient LatestMetricsTable { get; }
     public TableClient JobsTable { get; }
 
-    public Task EnsureCreatedAsync() => _created.Value;
+    public Task EnsureCreatedAsync()
+    {
+        lock (_gate)
+        {
+            // A failed attempt (storage briefly unreachable) is not cached: the next caller tries again.
+            if (_created is null || _created.IsFaulted || _created.IsCanceled)
+            {
+                _created = CreateAllAsync();
+            }
+            return _created;
+        }
+    }
 
     private async Task CreateAllAsync()
     {

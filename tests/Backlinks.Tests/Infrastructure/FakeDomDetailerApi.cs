@@ -39,11 +39,13 @@ public sealed record FakeAnswer(int Status, string Body, IReadOnlyDictionary<str
 /// </summary>
 public sealed class FakeDomDetailerApi : IAsyncDisposable
 {
-    public const string BacklinksPath = "/api2/backlinks.php";
+    /// <summary>The documented path, and the one some public clients use.</summary>
+    public static readonly string[] BacklinksPaths = ["/api2/backlinks.php", "/api2/getBacklinks.php"];
 
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<FakeAnswer> _script = new();
     private readonly ConcurrentQueue<string> _domains = new();
+    private readonly ConcurrentQueue<string> _paths = new();
     private readonly ConcurrentDictionary<string, byte[]> _sentBodies = new();
     private readonly SemaphoreSlim _requestArrived = new(0);
 
@@ -60,6 +62,9 @@ public sealed class FakeDomDetailerApi : IAsyncDisposable
     /// <summary>Domains of every call to the backlinks endpoint, in order.</summary>
     public IReadOnlyList<string> Calls => _domains.ToList();
 
+    /// <summary>The path of every call, in order.</summary>
+    public IReadOnlyList<string> Paths => _paths.ToList();
+
     /// <summary>The exact bytes last sent for a domain's successful answer.</summary>
     public byte[] LastBodyFor(string domain) => _sentBodies[domain];
 
@@ -70,7 +75,10 @@ public sealed class FakeDomDetailerApi : IAsyncDisposable
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
         var fake = new FakeDomDetailerApi(app, apiKey);
-        app.MapGet(BacklinksPath, fake.HandleAsync);
+        foreach (var path in BacklinksPaths)
+        {
+            app.MapGet(path, fake.HandleAsync);
+        }
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         fake.BaseUrl = new Uri(address);
@@ -93,6 +101,7 @@ public sealed class FakeDomDetailerApi : IAsyncDisposable
         var query = context.Request.Query;
         var domain = query["domain"].ToString();
         _domains.Enqueue(domain);
+        _paths.Enqueue(context.Request.Path);
         _requestArrived.Release();
 
         if (query["apikey"] != ApiKey)

@@ -143,7 +143,7 @@ public sealed class DomDetailerClientTests(AzuriteFixture azurite) : IAsyncLifet
         pipeline.Api.Script(FakeAnswer.Slow());
 
         var call = pipeline.Get<DomDetailerClient>().GetBacklinksAsync("example.com", false, CancellationToken.None);
-        await pipeline.Api.WaitForRequestAsync();
+        await pipeline.Api.WaitForCallsAsync(1);
         Assert.False(call.IsCompleted);
         pipeline.Time.Advance(TimeSpan.FromSeconds(119));
         Assert.False(call.IsCompleted);

@@ -93,8 +93,17 @@ public sealed class FakeDomDetailerApi : IAsyncDisposable
         }
     }
 
-    /// <summary>Completes when the next request has arrived (for tests that act while a call is in flight).</summary>
-    public Task WaitForRequestAsync() => _requestArrived.WaitAsync(TimeSpan.FromSeconds(30));
+    /// <summary>Completes once <paramref name="total"/> calls have arrived (for tests that act while a call is in flight).</summary>
+    public async Task WaitForCallsAsync(int total)
+    {
+        while (_domains.Count < total)
+        {
+            if (!await _requestArrived.WaitAsync(TimeSpan.FromSeconds(30)))
+            {
+                throw new TimeoutException($"Expected {total} calls, got {_domains.Count}.");
+            }
+        }
+    }
 
     private async Task HandleAsync(HttpContext context)
     {

@@ -1,0 +1,285 @@
+using Azure.Data.Tables;
+using Backlinks.Functions.Http;
+using Backlinks.Jobs;
+using Backlinks.Storage;
+using Backlinks.Submissions;
+using Backlinks.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
+
+namespace Backlinks.Tests.Functions;
+
+/// <summary>The queue function with real messages: what lands in storage for every API outcome.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class ProcessBacklinkJobTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private TestPipeline _pipeline = null!;
+    private QueueHostEmulator _host = null!;
+
+    public async Task InitializeAsync()
+    {
+        _pipeline = await TestPipeline.StartAsync(azurite);
+        _host = new QueueHostEmulator(_pipeline);
+    }
+
+    public async Task DisposeAsync() => await _pipeline.DisposeAsync();
+
+    [Fact]
+    public async Task Success_stores_the_raw_bytes_a_typed_history_row_the_latest_row_and_a_succeeded_job()
+    {
+        var jobId = await SubmitAsync("example.com");
+
+        Assert.Equal(1, await _host.DrainAsync());
+
+        var job = await GetJobAsync(jobId);
+        Assert.Equal(JobStatus.Succeeded, job.Status);
+        Assert.Equal(1, job.Attempts);
+        var expectedPath = $"example.com/2026/11/28/{jobId}.json";
+        Assert.Equal(expectedPath, job.RawBlobPath);
+
+        var blob = _pipeline.Storage.RawContainer.GetBlobClient(expectedPath);
+        var content = (await blob.DownloadContentAsync()).Value;
+        Assert.Equal(_pipeline.Api.LastBodyFor("example.com"), content.Content.ToArray());
+        Assert.Equal("application/json", content.Details.ContentType);
+        Assert.Equal(jobId, content.Details.Metadata["jobId"]);
+        Assert.Equal("example.com", content.Details.Metadata["domain"]);
+        Assert.Equal("false", content.Details.Metadata["onePerDomain"]);
+        Assert.Equal(TestPipeline.Start, DateTimeOffset.Parse(content.Details.Metadata["fetchedAtUtc"]));
+
+        // Read the row untyped to check the types Power BI will see.
+        var history = (await _pipeline.Storage.MetricsTable.GetEntityAsync<TableEntity>("example.com", jobId)).Value;
+        Assert.IsType<DateTimeOffset>(history["FetchedAtUtc"]);
+        Assert.Equal(TestPipeline.Start, history.GetDateTimeOffset("FetchedAtUtc"));
+        Assert.IsType<double>(history["NofollowRatio"]);
+        Assert.IsType<long>(history["LinksIn"]);
+        Assert.IsType<bool>(history["OnePerDomain"]);
+        Assert.Equal("example.com", history["Domain"]);
+        Assert.Equal(jobId, history["JobId"]);
+        Assert.Equal(expectedPath, history["RawBlobPath"]);
+        foreach (var column in new[] { "PageCount", "LinksIn", "LinksOut", "BacklinksFollow", "BacklinksNofollow", "RefDomains", "LinksFromGov", "LinksFromEdu", "BacklinkRows" })
+        {
+            Assert.True(history.ContainsKey(column), column);
+        }
+
+        var latest = (await _pipeline.Storage.LatestMetricsTable.GetEntityAsync<MetricsSnapshotEntity>("example.com", MetricsSnapshotEntity.LatestRowKey)).Value;
+        Assert.Equal(jobId, latest.JobId);
+        Assert.Equal((long)history["LinksIn"], latest.LinksIn);
+    }
+
+    [Fact]
+    public async Task A_redelivered_message_is_harmless_no_second_call_blob_or_row()
+    {
+        var jobId = await SubmitAsync("example.com");
+        await _host.DrainAsync();
+
+        await _pipeline.Storage.JobsQueue.SendMessageAsync(JobMessage.For(new JobId(Guid.Parse(jobId))).ToJson());
+        await _host.DrainAsync();
+
+        Assert.Single(_pipeline.Api.Calls);
+        Assert.Single(await BlobsAsync());
+        Assert.Single(await HistoryAsync("example.com"));
+        Assert.Equal(1, (await GetJobAsync(jobId)).Attempts);
+    }
+
+    [Fact]
+    public async Task The_latest_row_is_replaced_by_a_newer_snapshot_and_history_keeps_both()
+    {
+        var first = await SubmitAsync("example.com");
+        await _host.DrainAsync();
+        _pipeline.Time.Advance(TimeSpan.FromDays(1));
+        var second = await SubmitAsync("example.com");
+        await _host.DrainAsync();
+
+        var latest = await _pipeline.Get<JobQueries>().GetLatestMetricsAsync("example.com", CancellationToken.None);
+        Assert.Equal(second, latest!.JobId);
+        Assert.Equal([first, second], (await HistoryAsync("example.com")).Select(h => h.JobId));
+        Assert.Equal(2, (await BlobsAsync()).Count);
+    }
+
+    [Fact]
+    public async Task Rate_limited_re_enqueues_with_a_delay_marks_waiting_and_writes_no_rows()
+    {
+        var jobId = await SubmitAsync("example.com");
+        _pipeline.Api.Script(FakeAnswer.RateLimited("120"));
+
+        await _host.DrainAsync();
+
+        var job = await GetJobAsync(jobId);
+        Assert.Equal((JobStatus.Waiting, WaitReason.RateLimited), (job.Status, job.WaitReason));
+        Assert.Equal(TestPipeline.Start.AddSeconds(120), job.NextAttemptAtUtc); // Retry-After beats the 30 s backoff
+        Assert.NotNull(job.MessageToken);
+        Assert.Empty(await HistoryAsync("example.com"));
+        Assert.Empty(await BlobsAsync());
+
+        // One message in the queue, and it is not visible yet: the wait costs nothing.
+        Assert.Equal(1, (await _pipeline.Storage.JobsQueue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+        Assert.Empty((await _pipeline.Storage.JobsQueue.PeekMessagesAsync()).Value);
+
+        var status = await _pipeline.Get<JobQueries>().GetJobAsync(new JobId(Guid.Parse(jobId)), CancellationToken.None);
+        Assert.Equal(WaitReason.RateLimited, status!.Waiting!.Reason);
+        Assert.Equal(TestPipeline.Start.AddSeconds(120), status.Waiting.NextAttemptAtUtc);
+    }
+
+    [Fact]
+    public async Task The_delayed_message_runs_the_job_and_an_old_copy_of_the_first_message_is_stale()
+    {
+        var jobId = await SubmitAsync("example.com");
+        _pipeline.Api.Script(FakeAnswer.RateLimited());
+        await _host.DrainAsync();
+        var waiting = await GetJobAsync(jobId);
+        var processor = _pipeline.Get<JobProcessor>();
+
+        // A copy of the original message (no token) must not call the API while the job waits.
+        var stale = await processor.ProcessAsync(JobMessage.For(new JobId(Guid.Parse(jobId))).ToJson(), CancellationToken.None);
+        Assert.Equal(JobOutcomeKind.Skipped, stale.Kind);
+        Assert.Single(_pipeline.Api.Calls);
+
+        // The delayed message, once due.
+        _pipeline.Time.Advance(TimeSpan.FromMinutes(1));
+        var due = await processor.ProcessAsync(JobMessage.For(new JobId(Guid.Parse(jobId)), waiting.MessageToken).ToJson(), CancellationToken.None);
+
+        Assert.Equal(JobOutcomeKind.Succeeded, due.Kind);
+        var job = await GetJobAsync(jobId);
+        Assert.Equal((JobStatus.Succeeded, 2, 1), (job.Status, job.Attempts, job.RateLimitedCount));
+        Assert.Single(await HistoryAsync("example.com"));
+    }
+
+    [Fact]
+    public async Task Out_of_credits_waits_long_and_grows_but_never_goes_to_poison()
+    {
+        var jobId = await SubmitAsync("example.com");
+        var processor = _pipeline.Get<JobProcessor>();
+        string? token = null;
+        var delays = new List<TimeSpan>();
+
+        for (var i = 0; i < 8; i++)
+        {
+            _pipeline.Api.Script(FakeAnswer.OutOfCredits());
+            var outcome = await processor.ProcessAsync(JobMessage.For(new JobId(Guid.Parse(jobId)), token).ToJson(), CancellationToken.None);
+            Assert.Equal(JobOutcomeKind.Deferred, outcome.Kind);
+            delays.Add(outcome.NextAttemptAtUtc!.Value - _pipeline.Time.GetUtcNow());
+            _pipeline.Time.Advance(delays[^1]);
+            token = (await GetJobAsync(jobId)).MessageToken;
+        }
+
+        Assert.InRange(delays[0], TimeSpan.FromMinutes(12), TimeSpan.FromMinutes(15));
+        Assert.InRange(delays[1], TimeSpan.FromMinutes(24), TimeSpan.FromMinutes(30));
+        Assert.InRange(delays[^1], TimeSpan.FromHours(4.8), TimeSpan.FromHours(6));
+        var job = await GetJobAsync(jobId);
+        Assert.Equal((JobStatus.Waiting, WaitReason.OutOfCredits, 8), (job.Status, job.WaitReason, job.OutOfCreditsCount));
+        Assert.Equal(0, (await _pipeline.Storage.PoisonQueue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+    }
+
+    [Fact]
+    public async Task Waiting_past_the_total_limit_fails_the_job_with_a_clear_reason()
+    {
+        await using var pipeline = await TestPipeline.StartAsync(azurite, new Dictionary<string, string?> { ["Backoff:MaxWait"] = "01:00:00" });
+        var jobId = await SubmitAsync("example.com", pipeline);
+        pipeline.Api.Script(FakeAnswer.RateLimited("7200"));
+
+        await new QueueHostEmulator(pipeline).DrainAsync();
+
+        var job = await pipeline.Get<JobStore>().GetAsync(new JobId(Guid.Parse(jobId)), CancellationToken.None);
+        Assert.Equal(JobStatus.Failed, job!.Status);
+        Assert.Contains("gave up: still rate limited", job.LastError);
+        Assert.Equal(0, (await pipeline.Storage.JobsQueue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+    }
+
+    [Fact]
+    public async Task Server_errors_exhaust_the_retries_go_to_poison_and_fail_the_job()
+    {
+        var jobId = await SubmitAsync("example.com");
+        _pipeline.Api.Script(Enumerable.Repeat(FakeAnswer.ServerError(), 15).ToArray());
+
+        Assert.Equal(5, await _host.DrainAsync());
+        Assert.Equal(15, _pipeline.Api.Calls.Count); // 5 deliveries × (1 call + 2 in-process retries)
+        Assert.Equal(JobStatus.Queued, (await GetJobAsync(jobId)).Status);
+
+        Assert.Equal(1, await _host.DrainPoisonAsync());
+
+        var job = await GetJobAsync(jobId);
+        Assert.Equal(JobStatus.Failed, job.Status);
+        Assert.Equal("gave up after 5 attempts: server error: HTTP 503", job.LastError);
+        Assert.NotNull(job.CompletedAtUtc);
+    }
+
+    [Fact]
+    public async Task A_bad_request_fails_at_once_without_retry()
+    {
+        var jobId = await SubmitAsync("example.com");
+        _pipeline.Api.Script(FakeAnswer.BadRequest());
+
+        await _host.DrainAsync();
+
+        var job = await GetJobAsync(jobId);
+        Assert.Equal(JobStatus.Failed, job.Status);
+        Assert.Contains("HTTP 400 invalid_parameter", job.LastError);
+        Assert.Single(_pipeline.Api.Calls);
+        Assert.Equal(0, (await _pipeline.Storage.JobsQueue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+    }
+
+    [Fact]
+    public async Task A_rejected_key_fails_at_once_and_is_logged_as_a_configuration_error()
+    {
+        await using var pipeline = await TestPipeline.StartAsync(azurite, new Dictionary<string, string?> { ["DomDetailer:ApiKey"] = "revoked-key-123" });
+        var jobId = await SubmitAsync("example.com", pipeline);
+
+        await new QueueHostEmulator(pipeline).DrainAsync();
+
+        var job = await pipeline.Get<JobStore>().GetAsync(new JobId(Guid.Parse(jobId)), CancellationToken.None);
+        Assert.Equal(JobStatus.Failed, job!.Status);
+        Assert.Contains("API key was rejected", job.LastError);
+        Assert.Contains(pipeline.Logs.GetSnapshot(), r => r.Level == LogLevel.Error && r.Message.Contains("Configuration error"));
+        Assert.Single(pipeline.Api.Calls);
+    }
+
+    [Fact]
+    public async Task An_unreadable_message_is_dropped_not_retried()
+    {
+        await _pipeline.Storage.JobsQueue.SendMessageAsync("this is not a job");
+
+        Assert.Equal(1, await _host.DrainAsync());
+
+        Assert.Empty(_pipeline.Api.Calls);
+        Assert.Equal(0, (await _pipeline.Storage.JobsQueue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+        Assert.Contains(_pipeline.Logs.GetSnapshot(), r => r.Message.Contains("unreadable job message"));
+    }
+
+    [Fact]
+    public async Task A_malformed_200_is_retried_by_the_queue_and_succeeds_when_the_api_recovers()
+    {
+        var jobId = await SubmitAsync("example.com");
+        _pipeline.Api.Script(FakeAnswer.Malformed());
+
+        await _host.DrainAsync();
+
+        var job = await GetJobAsync(jobId);
+        Assert.Equal((JobStatus.Succeeded, 2), (job.Status, job.Attempts));
+        Assert.Equal(2, _pipeline.Api.Calls.Count);
+    }
+
+    private Task<string> SubmitAsync(string domain) => SubmitAsync(domain, _pipeline);
+
+    private static async Task<string> SubmitAsync(string domain, TestPipeline pipeline)
+    {
+        var result = await new SubmitLookups(pipeline.Get<SubmissionService>())
+            .Run(HttpRequests.Post($$"""{"domain":"{{domain}}"}""", "application/json"), CancellationToken.None);
+        var (_, body) = HttpRequests.Read(result);
+        return body.GetProperty("accepted")[0].GetProperty("jobId").GetString()!;
+    }
+
+    private async Task<JobEntity> GetJobAsync(string jobId) =>
+        (await _pipeline.Get<JobStore>().GetAsync(new JobId(Guid.Parse(jobId)), CancellationToken.None))!;
+
+    private Task<IReadOnlyList<MetricsSnapshotEntity>> HistoryAsync(string domain) =>
+        _pipeline.Get<MetricsStore>().GetHistoryAsync(domain, CancellationToken.None);
+
+    private async Task<List<string>> BlobsAsync()
+    {
+        var names = new List<string>();
+        await foreach (var blob in _pipeline.Storage.RawContainer.GetBlobsAsync())
+        {
+            names.Add(blob.Name);
+        }
+        return names;
+    }
+}

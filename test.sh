@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs every test: installs the pinned Azurite (npm ci), builds with warnings as errors,
+# checks formatting, and runs the xUnit suite (which starts its own Azurite on free ports).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+npm ci --no-audit --no-fund --loglevel=error
+dotnet build BacklinksFunctions.sln -c Release --nologo -v quiet
+dotnet format BacklinksFunctions.sln --verify-no-changes --no-restore
+dotnet test BacklinksFunctions.sln -c Release --no-build --nologo "$@"

@@ -25,26 +25,10 @@ public sealed partial class JobProcessor(
 
     public async Task<JobOutcome> ProcessAsync(string messageBody, CancellationToken cancellationToken)
     {
-        if (!JobMessage.TryParse(messageBody, out var message, out var parseError))
-        {
-            LogUnreadable(logger, parseError);
-            return new JobOutcome(JobOutcomeKind.Skipped, null, $"unreadable message dropped: {parseError}");
-        }
-
-        await storage.EnsureCreatedAsync();
-        var job = await jobs.GetAsync(message.Id, cancellationToken);
+        var (job, skip) = await LoadCurrentJobAsync(messageBody, cancellationToken);
         if (job is null)
         {
-            LogUnknownJob(logger, message.JobId);
-            return new JobOutcome(JobOutcomeKind.Skipped, message.JobId, "no such job");
-        }
-        if (JobStatus.IsTerminal(job.Status))
-        {
-            return new JobOutcome(JobOutcomeKind.Skipped, job.JobId, $"already {job.Status}");
-        }
-        if (message.Token != job.MessageToken)
-        {
-            return new JobOutcome(JobOutcomeKind.Skipped, job.JobId, "stale message: a later message carries this job");
+            return skip!;
         }
 
         var now = time.GetUtcNow();
@@ -78,19 +62,40 @@ public sealed partial class JobProcessor(
     /// <summary>Called for a message the host moved to the poison queue: the job fails with its last error.</summary>
     public async Task<JobOutcome> FailPoisonedAsync(string messageBody, CancellationToken cancellationToken)
     {
-        if (!JobMessage.TryParse(messageBody, out var message, out var parseError))
+        var (job, skip) = await LoadCurrentJobAsync(messageBody, cancellationToken);
+        if (job is null)
         {
-            LogUnreadable(logger, parseError);
-            return new JobOutcome(JobOutcomeKind.Skipped, null, $"unreadable poison message dropped: {parseError}");
-        }
-        await storage.EnsureCreatedAsync();
-        var job = await jobs.GetAsync(message.Id, cancellationToken);
-        if (job is null || JobStatus.IsTerminal(job.Status) || message.Token != job.MessageToken)
-        {
-            return new JobOutcome(JobOutcomeKind.Skipped, message.JobId, "nothing to fail");
+            return skip!;
         }
         var attempts = job.Attempts == 1 ? "1 attempt" : $"{job.Attempts} attempts";
         return await FailAsync(job, $"gave up after {attempts}: {job.LastError ?? "the message could not be processed"}", cancellationToken);
+    }
+
+    /// <summary>The job this message may still run, or why there is nothing to do for it.</summary>
+    private async Task<(JobEntity? Job, JobOutcome? Skip)> LoadCurrentJobAsync(string messageBody, CancellationToken cancellationToken)
+    {
+        if (!JobMessage.TryParse(messageBody, out var message, out var parseError))
+        {
+            LogUnreadable(logger, parseError);
+            return (null, new JobOutcome(JobOutcomeKind.Skipped, null, $"unreadable message dropped: {parseError}"));
+        }
+
+        await storage.EnsureCreatedAsync();
+        var job = await jobs.GetAsync(message.Id, cancellationToken);
+        if (job is null)
+        {
+            LogUnknownJob(logger, message.JobId);
+            return (null, new JobOutcome(JobOutcomeKind.Skipped, message.JobId, "no such job"));
+        }
+        if (JobStatus.IsTerminal(job.Status))
+        {
+            return (null, new JobOutcome(JobOutcomeKind.Skipped, job.JobId, $"already {job.Status}"));
+        }
+        if (message.Token != job.MessageToken)
+        {
+            return (null, new JobOutcome(JobOutcomeKind.Skipped, job.JobId, "stale message: a later message carries this job"));
+        }
+        return (job, null);
     }
 
     private async Task<JobOutcome> SucceedAsync(JobEntity job, BacklinksFetched fetched, CancellationToken cancellationToken)

@@ -53,6 +53,9 @@ public sealed class JobEntity : ITableEntity
     public string? RawBlobPath { get; set; }
     public int? BacklinkRows { get; set; }
 
+    /// <summary>The typed id (a method, not a property, so that it is not written as a column).</summary>
+    public JobId GetJobId() => new(Guid.Parse(JobId));
+
     public static JobEntity NewQueued(JobId id, string domain, bool onePerDomain, bool force, DateTimeOffset now) => new()
     {
         PartitionKey = id.PartitionKey,

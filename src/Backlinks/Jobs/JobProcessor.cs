@@ -137,7 +137,7 @@ public sealed partial class JobProcessor(
         // Send first, then record the token: if recording fails, this message is retried and the
         // message just sent is stale (its token never reached the job), so no job is lost or run twice.
         var token = Guid.NewGuid().ToString("N");
-        await queue.SendAsync(JobMessage.For(new JobId(Guid.Parse(job.JobId)), token), delay, cancellationToken);
+        await queue.SendAsync(JobMessage.For(job.GetJobId(), token), delay, cancellationToken);
 
         job.Status = JobStatus.Waiting;
         job.WaitReason = reason;

@@ -68,7 +68,7 @@ public sealed partial class SubmissionService(
             {
                 try
                 {
-                    await queue.SendAsync(JobMessage.For(new JobId(Guid.Parse(item.Job.JobId))), delay: null, ct);
+                    await queue.SendAsync(JobMessage.For(item.Job.GetJobId()), delay: null, ct);
                     progress?.Report(Interlocked.Increment(ref sent));
                 }
                 catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException)

@@ -1,6 +1,6 @@
 namespace Backlinks.Submissions;
 
-/// <summary>Reads a body up to a limit without buffering more than limit + 1 bytes.</summary>
+/// <summary>Reads a body up to a limit, holding at most the limit in memory; stops reading at the first byte past it.</summary>
 public static class BoundedBody
 {
     /// <summary>The bytes, or null when the stream holds more than <paramref name="maxBytes"/>.</summary>

@@ -3,6 +3,7 @@ using Backlinks.DomDetailer;
 using Backlinks.Jobs;
 using Backlinks.Storage;
 using Backlinks.Submissions;
+using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -26,9 +27,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<BackoffOptions>, BackoffOptionsValidator>();
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section));
 
-        services.AddSingleton(new StorageConnection(configuration[StorageOptions.ConnectionSetting] is { Length: > 0 } connection
-            ? connection
-            : StorageOptions.DevelopmentConnection));
+        services.AddAzureClientsCore();
+        services.AddSingleton(sp => StorageConnection.FromConfiguration(configuration, sp.GetRequiredService<AzureComponentFactory>()));
         services.AddSingleton<StorageClients>();
         services.AddSingleton<JobStore>();
         services.AddSingleton<JobQueue>();

@@ -23,9 +23,14 @@ public sealed class StorageClients
     public StorageClients(StorageConnection connection, IOptions<StorageOptions> options)
     {
         var names = options.Value;
-        var queues = new QueueServiceClient(connection.ConnectionString, new QueueClientOptions { MessageEncoding = MessageEncoding });
-        var blobs = new BlobServiceClient(connection.ConnectionString);
-        var tables = new TableServiceClient(connection.ConnectionString);
+        var queueOptions = new QueueClientOptions { MessageEncoding = MessageEncoding };
+        var (queues, blobs, tables) = connection.ConnectionString is { } connectionString
+            ? (new QueueServiceClient(connectionString, queueOptions),
+               new BlobServiceClient(connectionString),
+               new TableServiceClient(connectionString))
+            : (new QueueServiceClient(connection.QueueServiceUri, connection.Credential, queueOptions),
+               new BlobServiceClient(connection.BlobServiceUri, connection.Credential),
+               new TableServiceClient(connection.TableServiceUri, connection.Credential));
 
         JobsQueue = queues.GetQueueClient(names.JobsQueue);
         PoisonQueue = queues.GetQueueClient(names.PoisonQueue);
@@ -66,6 +71,3 @@ public sealed class StorageClients
             JobsTable.CreateIfNotExistsAsync());
     }
 }
-
-/// <summary>The storage connection string, from <c>AzureWebJobsStorage</c>; Azurite when unset.</summary>
-public sealed record StorageConnection(string ConnectionString);

@@ -1,0 +1,151 @@
+// BacklinksFunctions on Azure: `azd up` provisions this and deploys src/Backlinks.Functions.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment; also seeds the unique resource names.')
+param environmentName string
+
+@minLength(1)
+@description('Region of every resource; it must offer Flex Consumption.')
+@metadata({ azd: { type: 'location' } })
+param location string
+
+@secure()
+@description('The DomDetailer API key. Stored in Key Vault only; the app reads it by reference.')
+param domDetailerApiKey string
+
+@description('Object id of the deploying user, granted the storage data roles (to query tables, read blobs, submit jobs). Empty to skip.')
+param principalId string = ''
+
+@description('Identifies this integration to DomDetailer.')
+param domDetailerApp string = 'BacklinksFunctions'
+
+@description('Upper bound of Flex Consumption instances. Kept small: every instance calls the same rate-limited API.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 4
+
+@description('Memory of each instance in MB.')
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int = 2048
+
+@description('Raw JSON blobs move to the cool tier after this many days.')
+@minValue(1)
+param rawBlobCoolAfterDays int = 30
+
+@description('Raw JSON blobs are deleted after this many days; 0 (the default) keeps them.')
+@minValue(0)
+param rawBlobDeleteAfterDays int = 0
+
+@description('Backoff after 429 and 402, and the total waiting limit (TimeSpan strings, hh:mm:ss or d.hh:mm:ss).')
+param backoff object = {
+  RateLimitBaseDelay: '00:00:30'
+  RateLimitMaxDelay: '00:15:00'
+  CreditsInitialDelay: '00:15:00'
+  CreditsMaxDelay: '06:00:00'
+  MaxWait: '3.00:00:00'
+}
+
+var abbrs = loadJsonContent('abbreviations.json')
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName }
+var functionAppName = '${abbrs.webSitesFunctions}backlinks-${resourceToken}'
+var deploymentContainerName = 'app-package-${take(resourceToken, 20)}'
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: '${abbrs.resourcesResourceGroups}${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'app/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: '${abbrs.managedIdentityUserAssignedIdentities}backlinks-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'core/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: '${abbrs.storageStorageAccounts}${resourceToken}'
+    location: location
+    tags: tags
+    deploymentContainerName: deploymentContainerName
+    rawBlobCoolAfterDays: rawBlobCoolAfterDays
+    rawBlobDeleteAfterDays: rawBlobDeleteAfterDays
+  }
+}
+
+module keyVault 'core/keyvault.bicep' = {
+  name: 'keyvault'
+  scope: rg
+  params: {
+    name: '${abbrs.keyVaultVaults}${take(resourceToken, 20)}'
+    location: location
+    tags: tags
+    domDetailerApiKey: domDetailerApiKey
+  }
+}
+
+module monitoring 'core/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+    applicationInsightsName: '${abbrs.insightsComponents}${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module rbac 'app/rbac.bicep' = {
+  name: 'rbac'
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    keyVaultName: keyVault.outputs.name
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    appPrincipalId: identity.outputs.principalId
+    userPrincipalId: principalId
+  }
+}
+
+module functionApp 'app/function-app.bicep' = {
+  name: 'function-app'
+  scope: rg
+  // The roles must exist before the app starts reading queues and resolving the Key Vault reference.
+  dependsOn: [rbac]
+  params: {
+    name: functionAppName
+    planName: '${abbrs.webServerFarms}${resourceToken}'
+    location: location
+    tags: tags
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    blobEndpoint: storage.outputs.blobEndpoint
+    queueEndpoint: storage.outputs.queueEndpoint
+    tableEndpoint: storage.outputs.tableEndpoint
+    deploymentContainerName: deploymentContainerName
+    applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
+    apiKeySecretUri: keyVault.outputs.apiKeySecretUri
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+    domDetailerApp: domDetailerApp
+    backoff: backoff
+  }
+}
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output AZURE_FUNCTION_APP_URL string = 'https://${functionApp.outputs.defaultHostName}'
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name

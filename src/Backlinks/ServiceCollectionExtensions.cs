@@ -3,6 +3,7 @@ using Backlinks.DomDetailer;
 using Backlinks.Jobs;
 using Backlinks.Storage;
 using Backlinks.Submissions;
+using Backlinks.Worker;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -25,6 +26,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<DomDetailerOptions>, DomDetailerOptionsValidator>();
         services.AddOptions<BackoffOptions>().Bind(configuration.GetSection(BackoffOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<BackoffOptions>, BackoffOptionsValidator>();
+        services.AddOptions<QueueWorkerOptions>().Bind(configuration.GetSection(QueueWorkerOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<QueueWorkerOptions>, QueueWorkerOptionsValidator>();
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section));
 
         services.AddAzureClientsCore();
@@ -38,6 +41,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<SubmissionService>();
         services.AddSingleton(sp => new BackoffPolicy(sp.GetRequiredService<IOptions<BackoffOptions>>(), Random.Shared));
         services.AddTransient<JobProcessor>();
+        services.AddTransient<QueueWorker>();
 
         AddDomDetailerClient(services);
         return services;

@@ -37,7 +37,7 @@ public sealed class DomDetailerOptionsValidator : IValidateOptions<DomDetailerOp
         var failures = new List<string>();
         if (string.IsNullOrWhiteSpace(options.ApiKey))
         {
-            failures.Add("DomDetailer__ApiKey is not set: put your DomDetailer API key in the app settings (local.settings.json locally).");
+            failures.Add("DomDetailer__ApiKey is not set: put your DomDetailer API key in the app settings (local.settings.json for func start, the environment for the backlinks tool, which also has --sandbox for simulated data).");
         }
         if (string.IsNullOrWhiteSpace(options.App))
         {

@@ -78,6 +78,14 @@ public sealed class JobQueries(StorageClients storage, JobStore jobs, MetricsSto
         return latest is null ? null : MetricsView.From(latest);
     }
 
+    /// <summary>The latest snapshot of every domain, by domain.</summary>
+    public async Task<IReadOnlyList<MetricsView>> GetAllLatestMetricsAsync(CancellationToken cancellationToken)
+    {
+        await storage.EnsureCreatedAsync();
+        var rows = await metrics.GetAllLatestAsync(cancellationToken);
+        return rows.OrderBy(r => r.Domain, StringComparer.Ordinal).Select(MetricsView.From).ToList();
+    }
+
     /// <summary>Every stored snapshot of a domain, oldest first.</summary>
     public async Task<IReadOnlyList<MetricsView>> GetMetricsHistoryAsync(string domain, CancellationToken cancellationToken)
     {

@@ -41,6 +41,17 @@ public sealed class MetricsStore(StorageClients storage)
         return rows;
     }
 
+    /// <summary>The latest snapshot of every domain.</summary>
+    public async Task<IReadOnlyList<MetricsSnapshotEntity>> GetAllLatestAsync(CancellationToken cancellationToken)
+    {
+        var rows = new List<MetricsSnapshotEntity>();
+        await foreach (var row in storage.LatestMetricsTable.QueryAsync<MetricsSnapshotEntity>(cancellationToken: cancellationToken))
+        {
+            rows.Add(row);
+        }
+        return rows;
+    }
+
     // Optimistic concurrency: two jobs for one domain may finish together, and the older must not win.
     private async Task ReplaceLatestIfNewerAsync(MetricsSnapshotEntity latest, CancellationToken cancellationToken)
     {

@@ -23,14 +23,16 @@ public sealed class StorageClients
     public StorageClients(StorageConnection connection, IOptions<StorageOptions> options)
     {
         var names = options.Value;
-        var queueOptions = new QueueClientOptions { MessageEncoding = MessageEncoding };
+        var queueOptions = Retrying(new QueueClientOptions { MessageEncoding = MessageEncoding });
+        var blobOptions = Retrying(new BlobClientOptions());
+        var tableOptions = Retrying(new TableClientOptions());
         var (queues, blobs, tables) = connection.ConnectionString is { } connectionString
             ? (new QueueServiceClient(connectionString, queueOptions),
-               new BlobServiceClient(connectionString),
-               new TableServiceClient(connectionString))
+               new BlobServiceClient(connectionString, blobOptions),
+               new TableServiceClient(connectionString, tableOptions))
             : (new QueueServiceClient(connection.QueueServiceUri, connection.Credential, queueOptions),
-               new BlobServiceClient(connection.BlobServiceUri, connection.Credential),
-               new TableServiceClient(connection.TableServiceUri, connection.Credential));
+               new BlobServiceClient(connection.BlobServiceUri, connection.Credential, blobOptions),
+               new TableServiceClient(connection.TableServiceUri, connection.Credential, tableOptions));
 
         JobsQueue = queues.GetQueueClient(names.JobsQueue);
         PoisonQueue = queues.GetQueueClient(names.PoisonQueue);
@@ -38,6 +40,17 @@ public sealed class StorageClients
         MetricsTable = tables.GetTableClient(names.MetricsTable);
         LatestMetricsTable = tables.GetTableClient(names.LatestMetricsTable);
         JobsTable = tables.GetTableClient(names.JobsTable);
+    }
+
+    // Storage blips are retried a few times within seconds; an unreachable account fails within
+    // about 5 s instead of the SDK's default minute, so callers (and people at the CLI) hear of it.
+    private static T Retrying<T>(T options)
+        where T : Azure.Core.ClientOptions
+    {
+        options.Retry.MaxRetries = 3;
+        options.Retry.Delay = TimeSpan.FromMilliseconds(500);
+        options.Retry.MaxDelay = TimeSpan.FromSeconds(4);
+        return options;
     }
 
     public QueueClient JobsQueue { get; }

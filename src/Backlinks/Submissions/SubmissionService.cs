@@ -34,7 +34,9 @@ public sealed partial class SubmissionService(
 {
     private const int MaxParallelSends = 16;
 
-    public async Task<SubmissionResult> SubmitAsync(SubmissionPlan plan, CancellationToken cancellationToken, IProgress<int>? progress = null)
+    /// <param name="enqueue">False to create the job rows only, for a caller that runs the jobs itself (a one-off lookup).</param>
+    /// <param name="progress">Receives the number of messages sent so far.</param>
+    public async Task<SubmissionResult> SubmitAsync(SubmissionPlan plan, CancellationToken cancellationToken, IProgress<int>? progress = null, bool enqueue = true)
     {
         var now = time.GetUtcNow();
         var submitted = plan.Lookups
@@ -58,6 +60,11 @@ public sealed partial class SubmissionService(
             await MarkNotEnqueuedAsync(submitted.Select(s => s.Job), cancellationToken);
             LogStorageFailed(logger, all.Count, e.Message);
             return new SubmissionResult([], plan.Duplicates, plan.Rejected, all, e.Message);
+        }
+
+        if (!enqueue)
+        {
+            return new SubmissionResult(all, plan.Duplicates, plan.Rejected, [], null);
         }
 
         var failed = new System.Collections.Concurrent.ConcurrentBag<JobEntity>();
@@ -109,9 +116,14 @@ public sealed partial class SubmissionService(
             {
                 await jobs.TryReplaceAsync(job, cancellationToken);
             }
-            catch (Azure.RequestFailedException)
+            catch (Azure.RequestFailedException e) when (e.Status == 404)
             {
-                // The row never landed (or storage is down): the caller is told either way.
+                // The row never landed: nothing to mark.
+            }
+            catch (Exception e) when (e is Azure.RequestFailedException or AggregateException or HttpRequestException)
+            {
+                // Storage is down: stop trying row by row; the caller is told which jobs were not queued.
+                return;
             }
         }
     }

@@ -38,7 +38,7 @@ public sealed class DomDetailerClientTests(AzuriteFixture azurite) : IAsyncLifet
     [Fact]
     public async Task Rate_limited_carries_retry_after_in_seconds()
     {
-        _pipeline.Api.Script(FakeAnswer.RateLimited("42"));
+        _pipeline.Api.Script(SandboxAnswer.RateLimited("42"));
 
         var result = await Client.GetBacklinksAsync("example.com", false, CancellationToken.None);
 
@@ -50,7 +50,7 @@ public sealed class DomDetailerClientTests(AzuriteFixture azurite) : IAsyncLifet
     public async Task Rate_limited_carries_retry_after_as_an_http_date()
     {
         var at = TestPipeline.Start.AddMinutes(3).ToString("R");
-        _pipeline.Api.Script(FakeAnswer.RateLimited(at));
+        _pipeline.Api.Script(SandboxAnswer.RateLimited(at));
 
         var result = await Client.GetBacklinksAsync("example.com", false, CancellationToken.None);
 
@@ -60,7 +60,7 @@ public sealed class DomDetailerClientTests(AzuriteFixture azurite) : IAsyncLifet
     [Fact]
     public async Task Out_of_credits_is_not_retried_in_process()
     {
-        _pipeline.Api.Script(FakeAnswer.OutOfCredits());
+        _pipeline.Api.Script(SandboxAnswer.OutOfCredits());
 
         var result = await Client.GetBacklinksAsync("example.com", false, CancellationToken.None);
 
@@ -71,7 +71,7 @@ public sealed class DomDetailerClientTests(AzuriteFixture azurite) : IAsyncLifet
     [Fact]
     public async Task Bad_request_carries_the_api_error()
     {
-        _pipeline.Api.Script(FakeAnswer.BadRequest());
+        _pipeline.Api.Script(SandboxAnswer.BadRequest());
 
         var result = Assert.IsType<BacklinksInvalidRequest>(await Client.GetBacklinksAsync("example.com", false, CancellationToken.None));
 
@@ -92,7 +92,7 @@ public sealed class DomDetailerClientTests(AzuriteFixture azurite) : IAsyncLifet
     [Fact]
     public async Task Server_errors_are_retried_in_process_then_reported_as_transient()
     {
-        _pipeline.Api.Script(FakeAnswer.ServerError(), FakeAnswer.ServerError(), FakeAnswer.ServerError());
+        _pipeline.Api.Script(SandboxAnswer.ServerError(), SandboxAnswer.ServerError(), SandboxAnswer.ServerError());
 
         var result = await Client.GetBacklinksAsync("example.com", false, CancellationToken.None);
 
@@ -103,7 +103,7 @@ public sealed class DomDetailerClientTests(AzuriteFixture azurite) : IAsyncLifet
     [Fact]
     public async Task A_server_error_followed_by_success_is_a_success()
     {
-        _pipeline.Api.Script(FakeAnswer.ServerError());
+        _pipeline.Api.Script(SandboxAnswer.ServerError());
 
         var result = await Client.GetBacklinksAsync("example.com", false, CancellationToken.None);
 
@@ -114,7 +114,7 @@ public sealed class DomDetailerClientTests(AzuriteFixture azurite) : IAsyncLifet
     [Fact]
     public async Task A_200_that_is_not_json_is_malformed_and_not_retried_in_process()
     {
-        _pipeline.Api.Script(FakeAnswer.Malformed());
+        _pipeline.Api.Script(SandboxAnswer.Malformed());
 
         var result = await Client.GetBacklinksAsync("example.com", false, CancellationToken.None);
 
@@ -125,7 +125,7 @@ public sealed class DomDetailerClientTests(AzuriteFixture azurite) : IAsyncLifet
     [Fact]
     public async Task A_200_without_metrics_is_malformed()
     {
-        _pipeline.Api.Script(FakeAnswer.Json(200, """{"domain":"example.com","backlinks":[]}"""));
+        _pipeline.Api.Script(SandboxAnswer.Json(200, """{"domain":"example.com","backlinks":[]}"""));
 
         var result = await Client.GetBacklinksAsync("example.com", false, CancellationToken.None);
 
@@ -140,7 +140,7 @@ public sealed class DomDetailerClientTests(AzuriteFixture azurite) : IAsyncLifet
             ["DomDetailer:Timeout"] = "00:02:00",
             ["DomDetailer:TransientRetries"] = "0",
         });
-        pipeline.Api.Script(FakeAnswer.Slow());
+        pipeline.Api.Script(SandboxAnswer.Slow());
 
         var call = pipeline.Get<DomDetailerClient>().GetBacklinksAsync("example.com", false, CancellationToken.None);
         await pipeline.Api.WaitForCallsAsync(1);

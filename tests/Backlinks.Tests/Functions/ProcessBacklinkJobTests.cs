@@ -99,7 +99,7 @@ public sealed class ProcessBacklinkJobTests(AzuriteFixture azurite) : IAsyncLife
     public async Task Rate_limited_re_enqueues_with_a_delay_marks_waiting_and_writes_no_rows()
     {
         var jobId = await SubmitAsync("example.com");
-        _pipeline.Api.Script(FakeAnswer.RateLimited("120"));
+        _pipeline.Api.Script(SandboxAnswer.RateLimited("120"));
 
         await _host.DrainAsync();
 
@@ -123,7 +123,7 @@ public sealed class ProcessBacklinkJobTests(AzuriteFixture azurite) : IAsyncLife
     public async Task The_delayed_message_runs_the_job_and_an_old_copy_of_the_first_message_is_stale()
     {
         var jobId = await SubmitAsync("example.com");
-        _pipeline.Api.Script(FakeAnswer.RateLimited());
+        _pipeline.Api.Script(SandboxAnswer.RateLimited());
         await _host.DrainAsync();
         var waiting = await GetJobAsync(jobId);
         var processor = _pipeline.Get<JobProcessor>();
@@ -153,7 +153,7 @@ public sealed class ProcessBacklinkJobTests(AzuriteFixture azurite) : IAsyncLife
 
         for (var i = 0; i < 8; i++)
         {
-            _pipeline.Api.Script(FakeAnswer.OutOfCredits());
+            _pipeline.Api.Script(SandboxAnswer.OutOfCredits());
             var outcome = await processor.ProcessAsync(JobMessage.For(new JobId(Guid.Parse(jobId)), token).ToJson(), CancellationToken.None);
             Assert.Equal(JobOutcomeKind.Deferred, outcome.Kind);
             delays.Add(outcome.NextAttemptAtUtc!.Value - _pipeline.Time.GetUtcNow());
@@ -174,7 +174,7 @@ public sealed class ProcessBacklinkJobTests(AzuriteFixture azurite) : IAsyncLife
     {
         await using var pipeline = await TestPipeline.StartAsync(azurite, new Dictionary<string, string?> { ["Backoff:MaxWait"] = "01:00:00" });
         var jobId = await SubmitAsync("example.com", pipeline);
-        pipeline.Api.Script(FakeAnswer.RateLimited("7200"));
+        pipeline.Api.Script(SandboxAnswer.RateLimited("7200"));
 
         await new QueueHostEmulator(pipeline).DrainAsync();
 
@@ -188,7 +188,7 @@ public sealed class ProcessBacklinkJobTests(AzuriteFixture azurite) : IAsyncLife
     public async Task Server_errors_exhaust_the_retries_go_to_poison_and_fail_the_job()
     {
         var jobId = await SubmitAsync("example.com");
-        _pipeline.Api.Script(Enumerable.Repeat(FakeAnswer.ServerError(), 15).ToArray());
+        _pipeline.Api.Script(Enumerable.Repeat(SandboxAnswer.ServerError(), 15).ToArray());
 
         Assert.Equal(5, await _host.DrainAsync());
         Assert.Equal(15, _pipeline.Api.Calls.Count); // 5 deliveries × (1 call + 2 in-process retries)
@@ -206,7 +206,7 @@ public sealed class ProcessBacklinkJobTests(AzuriteFixture azurite) : IAsyncLife
     public async Task A_bad_request_fails_at_once_without_retry()
     {
         var jobId = await SubmitAsync("example.com");
-        _pipeline.Api.Script(FakeAnswer.BadRequest());
+        _pipeline.Api.Script(SandboxAnswer.BadRequest());
 
         await _host.DrainAsync();
 
@@ -248,7 +248,7 @@ public sealed class ProcessBacklinkJobTests(AzuriteFixture azurite) : IAsyncLife
     public async Task A_malformed_200_is_retried_by_the_queue_and_succeeds_when_the_api_recovers()
     {
         var jobId = await SubmitAsync("example.com");
-        _pipeline.Api.Script(FakeAnswer.Malformed());
+        _pipeline.Api.Script(SandboxAnswer.Malformed());
 
         await _host.DrainAsync();
 

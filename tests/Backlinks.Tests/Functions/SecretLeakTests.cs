@@ -23,14 +23,14 @@ public sealed class SecretLeakTests(AzuriteFixture azurite)
 
         // Every path: success, 429, 402, 400, 5xx to poison, malformed (retried: succeeds), 401, and below a timeout.
         pipeline.Api.Script(
-            FakeDomDetailerApi.Synthetic("ok.com"),
-            FakeAnswer.RateLimited("30"),
-            FakeAnswer.OutOfCredits(),
-            FakeAnswer.BadRequest(),
-            FakeAnswer.ServerError(), FakeAnswer.ServerError(), FakeAnswer.ServerError(),
-            FakeAnswer.ServerError(), FakeAnswer.ServerError(), FakeAnswer.ServerError(),
-            FakeAnswer.Malformed(),
-            FakeAnswer.Json(401, """{"error":"invalid_api_key","message":"API key not found or inactive"}"""));
+            SandboxApi.Synthetic("ok.com"),
+            SandboxAnswer.RateLimited("30"),
+            SandboxAnswer.OutOfCredits(),
+            SandboxAnswer.BadRequest(),
+            SandboxAnswer.ServerError(), SandboxAnswer.ServerError(), SandboxAnswer.ServerError(),
+            SandboxAnswer.ServerError(), SandboxAnswer.ServerError(), SandboxAnswer.ServerError(),
+            SandboxAnswer.Malformed(),
+            SandboxAnswer.Json(401, """{"error":"invalid_api_key","message":"API key not found or inactive"}"""));
         foreach (var domain in new[] { "ok.com", "limited.com", "broke.com", "bad.com", "down.com", "garbled.com", "unauthorized.com" })
         {
             var (_, body) = HttpRequests.Read(await submit.Run(HttpRequests.Post($$"""{"domain":"{{domain}}"}""", "application/json"), CancellationToken.None));
@@ -41,7 +41,7 @@ public sealed class SecretLeakTests(AzuriteFixture azurite)
         await host.DrainPoisonAsync();
 
         // A call that times out on every attempt (1 + 2 in-process retries).
-        pipeline.Api.Script(FakeAnswer.Slow(), FakeAnswer.Slow(), FakeAnswer.Slow());
+        pipeline.Api.Script(SandboxAnswer.Slow(), SandboxAnswer.Slow(), SandboxAnswer.Slow());
         var callsBefore = pipeline.Api.Calls.Count;
         var slow = pipeline.Get<Backlinks.DomDetailer.DomDetailerClient>().GetBacklinksAsync("slow.com", false, CancellationToken.None);
         for (var attempt = 1; attempt <= 3; attempt++)

@@ -22,7 +22,7 @@ public sealed class TestPipeline : IAsyncDisposable
     private readonly ActivityListener _traces;
     private readonly List<string> _traceText;
 
-    private TestPipeline(ServiceProvider services, FakeDomDetailerApi api, FakeTimeProvider time, ActivityListener traces, List<string> traceText)
+    private TestPipeline(ServiceProvider services, SandboxApi api, FakeTimeProvider time, ActivityListener traces, List<string> traceText)
     {
         Services = services;
         Api = api;
@@ -32,7 +32,7 @@ public sealed class TestPipeline : IAsyncDisposable
     }
 
     public ServiceProvider Services { get; }
-    public FakeDomDetailerApi Api { get; }
+    public SandboxApi Api { get; }
     public FakeTimeProvider Time { get; }
     public StorageClients Storage => Services.GetRequiredService<StorageClients>();
     public FakeLogCollector Logs => Services.GetRequiredService<FakeLogCollector>();
@@ -41,7 +41,7 @@ public sealed class TestPipeline : IAsyncDisposable
 
     public static async Task<TestPipeline> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null)
     {
-        var api = await FakeDomDetailerApi.StartAsync(ApiKey);
+        var api = await SandboxApi.StartAsync(ApiKey);
         var suffix = Guid.NewGuid().ToString("N")[..10];
         var config = new Dictionary<string, string?>
         {

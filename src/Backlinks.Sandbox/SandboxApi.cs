@@ -9,47 +9,61 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Backlinks.Tests.Infrastructure;
+namespace Backlinks.Sandbox;
 
-/// <summary>A scripted answer of the fake API.</summary>
-public sealed record FakeAnswer(int Status, string Body, IReadOnlyDictionary<string, string>? Headers = null, bool Hang = false)
+/// <summary>One answer of the sandbox API: scripted by a test, or chosen by <see cref="SandboxApi.AnswerFor"/>.</summary>
+public sealed record SandboxAnswer(int Status, string Body, IReadOnlyDictionary<string, string>? Headers = null, bool Hang = false)
 {
-    public static FakeAnswer Json(int status, string body) => new(status, body);
+    /// <summary>Answer only after this long (a slow but good answer).</summary>
+    public TimeSpan? Delay { get; init; }
 
-    public static FakeAnswer RateLimited(string? retryAfter = null) => new(429,
+    /// <summary>Answer only once this task completes (for tests that act while a call is in flight).</summary>
+    public Task? Gate { get; init; }
+
+    public static SandboxAnswer Json(int status, string body) => new(status, body);
+
+    public static SandboxAnswer RateLimited(string? retryAfter = null) => new(429,
         """{"error":"rate_limited","message":"Too many requests"}""",
         retryAfter is null ? null : new Dictionary<string, string> { ["Retry-After"] = retryAfter });
 
-    public static FakeAnswer OutOfCredits() => new(402, """{"error":"out_of_credits","message":"No credits left on this account"}""");
+    public static SandboxAnswer OutOfCredits() => new(402, """{"error":"out_of_credits","message":"No credits left on this account"}""");
 
-    public static FakeAnswer ServerError() => new(503, """{"error":"unavailable","message":"Try again later"}""");
+    public static SandboxAnswer ServerError() => new(503, """{"error":"unavailable","message":"Try again later"}""");
 
-    public static FakeAnswer BadRequest() => new(400, """{"error":"invalid_parameter","message":"domain is not valid"}""");
+    public static SandboxAnswer BadRequest() => new(400, """{"error":"invalid_parameter","message":"domain is not valid"}""");
 
-    public static FakeAnswer Malformed() => new(200, "<html><body>Gateway says hello</body></html>");
+    public static SandboxAnswer Malformed() => new(200, "<html><body>Gateway says hello</body></html>");
 
     /// <summary>Sends nothing until the client gives up.</summary>
-    public static FakeAnswer Slow() => new(200, "", Hang: true);
+    public static SandboxAnswer Slow() => new(200, "", Hang: true);
 }
 
 /// <summary>
-/// A loopback stand-in for the DomDetailer Backlinks API. It checks the parameters like the real one
-/// (401 for a wrong key, 400 for a missing domain), answers scripted responses in order, and otherwise
-/// answers a deterministic synthetic sample for the domain.
+/// A simulated DomDetailer Backlinks API on loopback, for the tests and for trying the pipeline
+/// without an account or credits. It checks the parameters like the real one (401 for a wrong key,
+/// 400 for a missing domain), answers scripted responses in order, and otherwise answers a
+/// deterministic synthetic sample for the domain. Everything it sends is labelled simulated: the
+/// <see cref="SimulatedHeader"/> header on every answer, and titles, anchors and source URLs that say so.
 /// </summary>
-public sealed class FakeDomDetailerApi : IAsyncDisposable
+public sealed class SandboxApi : IAsyncDisposable
 {
+    public const string SimulatedHeader = "X-Backlinks-Sandbox";
+
+    /// <summary>The key the sandbox accepts unless told otherwise.</summary>
+    public const string DefaultApiKey = "sandbox";
+
     /// <summary>The documented path, and the one some public clients use.</summary>
     public static readonly string[] BacklinksPaths = ["/api2/backlinks.php", "/api2/getBacklinks.php"];
 
     private readonly WebApplication _app;
-    private readonly ConcurrentQueue<FakeAnswer> _script = new();
+    private readonly ConcurrentQueue<SandboxAnswer> _script = new();
     private readonly ConcurrentQueue<string> _domains = new();
     private readonly ConcurrentQueue<string> _paths = new();
+    private readonly ConcurrentDictionary<string, bool> _misbehaved = new();
     private readonly ConcurrentDictionary<string, byte[]> _sentBodies = new();
     private readonly SemaphoreSlim _requestArrived = new(0);
 
-    private FakeDomDetailerApi(WebApplication app, string apiKey)
+    private SandboxApi(WebApplication app, string apiKey)
     {
         _app = app;
         ApiKey = apiKey;
@@ -68,13 +82,14 @@ public sealed class FakeDomDetailerApi : IAsyncDisposable
     /// <summary>The exact bytes last sent for a domain's successful answer.</summary>
     public byte[] LastBodyFor(string domain) => _sentBodies[domain];
 
-    public static async Task<FakeDomDetailerApi> StartAsync(string apiKey)
+    /// <summary>Starts on 127.0.0.1; port 0 picks a free one (see <see cref="BaseUrl"/>).</summary>
+    public static async Task<SandboxApi> StartAsync(string apiKey = DefaultApiKey, int port = 0)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         var app = builder.Build();
-        var fake = new FakeDomDetailerApi(app, apiKey);
+        var fake = new SandboxApi(app, apiKey);
         foreach (var path in BacklinksPaths)
         {
             app.MapGet(path, fake.HandleAsync);
@@ -85,7 +100,7 @@ public sealed class FakeDomDetailerApi : IAsyncDisposable
         return fake;
     }
 
-    public void Script(params FakeAnswer[] answers)
+    public void Script(params SandboxAnswer[] answers)
     {
         foreach (var answer in answers)
         {
@@ -107,6 +122,7 @@ public sealed class FakeDomDetailerApi : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
+        context.Response.Headers[SimulatedHeader] = "simulated";
         var query = context.Request.Query;
         var domain = query["domain"].ToString();
         _domains.Enqueue(domain);
@@ -115,20 +131,28 @@ public sealed class FakeDomDetailerApi : IAsyncDisposable
 
         if (query["apikey"] != ApiKey)
         {
-            await WriteAsync(context, new FakeAnswer(401, """{"error":"invalid_api_key","message":"API key not found or inactive"}"""));
+            await WriteAsync(context, new SandboxAnswer(401, """{"error":"invalid_api_key","message":"API key not found or inactive"}"""));
             return;
         }
         if (string.IsNullOrEmpty(domain) || string.IsNullOrEmpty(query["app"]))
         {
-            await WriteAsync(context, new FakeAnswer(400, """{"error":"missing_parameter","message":"domain is required"}"""));
+            await WriteAsync(context, new SandboxAnswer(400, """{"error":"missing_parameter","message":"domain is required"}"""));
             return;
         }
 
-        var answer = _script.TryDequeue(out var scripted) ? scripted : Synthetic(domain, query["onePerDomain"] == "1");
+        var answer = _script.TryDequeue(out var scripted) ? scripted : AnswerFor(domain, query["onePerDomain"] == "1");
         if (answer.Hang)
         {
             await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { });
             return;
+        }
+        if (answer.Delay is { } delay)
+        {
+            await Task.Delay(delay, context.RequestAborted);
+        }
+        if (answer.Gate is { } gate)
+        {
+            await gate.WaitAsync(context.RequestAborted);
         }
         if (answer.Status == 200)
         {
@@ -137,7 +161,7 @@ public sealed class FakeDomDetailerApi : IAsyncDisposable
         await WriteAsync(context, answer);
     }
 
-    private static async Task WriteAsync(HttpContext context, FakeAnswer answer)
+    private static async Task WriteAsync(HttpContext context, SandboxAnswer answer)
     {
         context.Response.StatusCode = answer.Status;
         context.Response.ContentType = answer.Body.StartsWith('<') ? "text/html" : "application/json";
@@ -148,18 +172,40 @@ public sealed class FakeDomDetailerApi : IAsyncDisposable
         await context.Response.WriteAsync(answer.Body);
     }
 
-    /// <summary>A deterministic sample: the same domain always gets the same metrics and rows.</summary>
-    public static FakeAnswer Synthetic(string domain, bool onePerDomain = false, int? rows = null)
+    /// <summary>
+    /// The unscripted answer. A few first labels make the sandbox misbehave on purpose, so the
+    /// pipeline's handling can be tried by hand: <c>ratelimited.</c> (429 with Retry-After 5, then the
+    /// sample), <c>nocredits.</c> (402 with Retry-After 5, then the sample), <c>error.</c> (always 503),
+    /// <c>malformed.</c> (always a 200 that is not JSON), <c>invalid.</c> (400) and <c>slow.</c> (the sample
+    /// after 20 s). Any other domain gets its sample at once.
+    /// </summary>
+    public SandboxAnswer AnswerFor(string domain, bool onePerDomain)
+    {
+        var firstCall = _misbehaved.TryAdd(domain, true);
+        return domain.Split('.')[0] switch
+        {
+            "ratelimited" when firstCall => SandboxAnswer.RateLimited("5"),
+            "nocredits" when firstCall => SandboxAnswer.OutOfCredits() with { Headers = new Dictionary<string, string> { ["Retry-After"] = "5" } },
+            "error" => SandboxAnswer.ServerError(),
+            "malformed" => SandboxAnswer.Malformed(),
+            "invalid" => SandboxAnswer.BadRequest(),
+            "slow" => Synthetic(domain, onePerDomain) with { Delay = TimeSpan.FromSeconds(20) },
+            _ => Synthetic(domain, onePerDomain),
+        };
+    }
+
+    /// <summary>A deterministic simulated sample: the same domain always gets the same metrics and rows.</summary>
+    public static SandboxAnswer Synthetic(string domain, bool onePerDomain = false, int? rows = null)
     {
         var seed = domain.Aggregate(17, (h, c) => unchecked((h * 31) + c)) & 0x7FFFFFFF;
         var random = new Random(seed);
         var count = rows ?? (onePerDomain ? 3 : 5 + (seed % 20));
         var backlinks = Enumerable.Range(0, count).Select(i => new Dictionary<string, object>
         {
-            ["anchor"] = i % 4 == 0 ? "" : $"Anchor {i} for {domain}",
-            ["title"] = $"Page {i} linking to {domain}",
+            ["anchor"] = i % 4 == 0 ? "" : $"Simulated anchor {i} for {domain}",
+            ["title"] = $"Simulated page {i} linking to {domain}",
             ["nf"] = i % 3 == 0 ? "1" : (object)0,
-            ["source"] = $"https://ref{i}.example.org/post/{i}",
+            ["source"] = $"https://ref{i}.sandbox.invalid/post/{i}",
             ["target"] = $"https://{domain}/",
         }).ToList();
         var follow = backlinks.Count(b => b["nf"] is 0);
@@ -179,9 +225,9 @@ public sealed class FakeDomDetailerApi : IAsyncDisposable
                 ["links_from_edu"] = random.Next(0, 5),
             },
             ["backlinks"] = backlinks,
-            ["extra_field_the_client_ignores"] = true,
+            ["simulated"] = true, // not in the real API: clients ignore unknown fields
         };
-        return new FakeAnswer(200, JsonSerializer.Serialize(body));
+        return new SandboxAnswer(200, JsonSerializer.Serialize(body));
     }
 
     public async ValueTask DisposeAsync()

@@ -1,0 +1,38 @@
+using Backlinks.Cli.Commands;
+using Backlinks.Cli.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Backlinks.Cli;
+
+/// <summary>The <c>backlinks</c> command line, runnable in-process (the tests do) or from Program.</summary>
+public static class BacklinksApp
+{
+    public static async Task<int> RunAsync(string[] args, IAnsiConsole console, IConfiguration configuration, TextReader input, CancellationToken stopping)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton(new CliContext(console, configuration, input));
+        var app = new CommandApp(new TypeRegistrar(services));
+        app.Configure(config =>
+        {
+            config.SetApplicationName("backlinks");
+            config.ConfigureConsole(console);
+            config.SetExceptionHandler((exception, _) => ErrorReporter.Report(exception, console, configuration));
+            config.AddCommand<SubmitCommand>("submit")
+                .WithDescription("Queue one job per domain from a file (lines or CSV) or stdin.")
+                .WithExample("submit", "domains.txt", "--one-per-domain");
+            config.AddCommand<WorkCommand>("work")
+                .WithDescription("Process the job queue locally, as the Functions app does.")
+                .WithExample("work", "--until-empty");
+            config.AddCommand<LookupCommand>("lookup")
+                .WithDescription("Fetch one domain now and print its metrics.")
+                .WithExample("lookup", "example.com");
+            config.AddCommand<StatusCommand>("status").WithDescription("Show a job's status.");
+            config.AddCommand<MetricsCommand>("metrics").WithDescription("Show stored metrics: every domain's latest, one domain's, or its history.");
+            config.AddCommand<SandboxCommand>("sandbox").WithDescription("Run the simulated DomDetailer API on loopback (no account, no credits).");
+        });
+        return await app.RunAsync(args, stopping);
+    }
+}

@@ -1,0 +1,98 @@
+using System.ComponentModel;
+using Backlinks.Cli.Hosting;
+using Backlinks.Cli.Output;
+using Backlinks.Domains;
+using Backlinks.Jobs;
+using Backlinks.Storage;
+using Backlinks.Submissions;
+using Backlinks.Worker;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Backlinks.Cli.Commands;
+
+/// <summary><c>backlinks lookup DOMAIN</c>: one job through the pipeline, synchronously.</summary>
+internal sealed class LookupCommand(CliContext cli) : AsyncCommand<LookupCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "<DOMAIN>")]
+        public string Domain { get; init; } = "";
+
+        [CommandOption("--one-per-domain")]
+        public bool OnePerDomain { get; init; }
+
+        [CommandOption("--force")]
+        public bool Force { get; init; }
+
+        [CommandOption("--sandbox")]
+        [Description("Call the simulated DomDetailer API instead of the real one: synthetic data, no credits.")]
+        public bool Sandbox { get; init; }
+
+        [CommandOption("--json")]
+        public bool Json { get; init; }
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var normalized = DomainName.Normalize(settings.Domain);
+        if (!normalized.IsValid)
+        {
+            throw new CliException($"'{settings.Domain}' is not a valid domain: {normalized.Error}.");
+        }
+
+        await using var sandbox = await cli.StartSandboxIfAsync(settings.Sandbox);
+        await using var services = cli.CreatePipeline(sandbox);
+        var processor = services.GetRequiredService<JobProcessor>(); // validates the API settings first
+
+        // The same job row and processor as a queued job; the job runs here instead of waiting for a worker.
+        var request = new LookupRequest([new DomainInput(settings.Domain)], settings.OnePerDomain, settings.Force);
+        var submitted = await services.GetRequiredService<SubmissionService>()
+            .SubmitAsync(SubmissionPlan.For(request), cancellationToken, enqueue: false);
+        var job = submitted.Accepted.Single();
+        var jobId = new JobId(Guid.Parse(job.JobId));
+        var outcome = await processor.ProcessAsync(JobMessage.For(jobId).ToJson(), cancellationToken);
+        if (outcome.Kind == JobOutcomeKind.RetryMessage)
+        {
+            // As the host would: the job goes to the queue for another try by a worker.
+            var retryDelay = services.GetRequiredService<IOptions<QueueWorkerOptions>>().Value.VisibilityTimeout;
+            await services.GetRequiredService<JobQueue>().SendAsync(JobMessage.For(jobId), retryDelay, cancellationToken);
+        }
+
+        var view = (await services.GetRequiredService<JobQueries>().GetJobAsync(jobId, cancellationToken))!;
+        if (settings.Json)
+        {
+            Render.AsJson(cli.Console, view);
+        }
+        else if (view.Result?.Metrics is { } metrics)
+        {
+            var container = services.GetRequiredService<StorageClients>().RawContainer.Name;
+            cli.Console.Write(Render.Metrics([metrics]));
+            cli.Console.MarkupLine($"Raw JSON: {Markup.Escape($"{container}/{view.Result.RawBlobPath}")}");
+            cli.Console.MarkupLine($"Job: {view.JobId}");
+        }
+        else
+        {
+            cli.Console.Write(Render.Job(view));
+        }
+
+        return outcome.Kind switch
+        {
+            JobOutcomeKind.Succeeded => ExitCodes.Ok,
+            JobOutcomeKind.Failed => throw new CliException($"{view.Domain}: {view.LastError}"),
+            _ => NotFinished(view, settings.Json),
+        };
+    }
+
+    private int NotFinished(JobView view, bool json)
+    {
+        if (!json)
+        {
+            var why = view.Waiting is { } waiting ? $"waiting ({waiting.Reason}) until {waiting.NextAttemptAtUtc:u}" : $"queued for another try after: {view.LastError}";
+            cli.Console.MarkupLine($"[yellow]Not finished:[/] {Markup.Escape(why)}. 'backlinks work --until-empty' finishes it.");
+        }
+        return ExitCodes.NotFinished;
+    }
+}

@@ -1,0 +1,63 @@
+using System.ComponentModel;
+using Backlinks.Cli.Hosting;
+using Backlinks.Cli.Output;
+using Backlinks.Domains;
+using Backlinks.Jobs;
+using Microsoft.Extensions.DependencyInjection;
+using Spectre.Console.Cli;
+
+namespace Backlinks.Cli.Commands;
+
+/// <summary><c>backlinks metrics [DOMAIN] [--history]</c>: stored metrics, as Power BI would read them.</summary>
+internal sealed class MetricsCommand(CliContext cli) : AsyncCommand<MetricsCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "[DOMAIN]")]
+        [Description("Any spelling of the domain; without it, the latest metrics of every domain.")]
+        public string? Domain { get; init; }
+
+        [CommandOption("--history")]
+        [Description("Every stored snapshot of the domain, oldest first.")]
+        public bool History { get; init; }
+
+        [CommandOption("--json")]
+        public bool Json { get; init; }
+
+        public override Spectre.Console.ValidationResult Validate() =>
+            History && Domain is null
+                ? Spectre.Console.ValidationResult.Error("--history needs a DOMAIN")
+                : Spectre.Console.ValidationResult.Success();
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        string? domain = null;
+        if (settings.Domain is not null)
+        {
+            var normalized = DomainName.Normalize(settings.Domain);
+            domain = normalized.Domain ?? throw new CliException($"'{settings.Domain}' is not a valid domain: {normalized.Error}.");
+        }
+
+        await using var services = cli.CreatePipeline();
+        var queries = services.GetRequiredService<JobQueries>();
+        IReadOnlyList<MetricsView> rows = domain is null ? await queries.GetAllLatestMetricsAsync(cancellationToken)
+            : settings.History ? await queries.GetMetricsHistoryAsync(domain, cancellationToken)
+            : await queries.GetLatestMetricsAsync(domain, cancellationToken) is { } latest ? [latest]
+            : [];
+        if (domain is not null && rows.Count == 0)
+        {
+            throw new CliException($"no metrics are stored for {domain} yet: 'backlinks lookup {domain}' fetches them.");
+        }
+
+        if (settings.Json)
+        {
+            Render.AsJson(cli.Console, rows);
+        }
+        else
+        {
+            cli.Console.Write(Render.Metrics(rows));
+        }
+        return ExitCodes.Ok;
+    }
+}

@@ -1,0 +1,42 @@
+using System.ComponentModel;
+using Backlinks.Cli.Hosting;
+using Backlinks.Sandbox;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Backlinks.Cli.Commands;
+
+/// <summary><c>backlinks sandbox</c>: the simulated DomDetailer API on loopback, until Ctrl-C.</summary>
+internal sealed class SandboxCommand(CliContext cli) : AsyncCommand<SandboxCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--port <PORT>")]
+        [Description("Port on 127.0.0.1 (default 7199).")]
+        public int Port { get; init; } = 7199;
+
+        [CommandOption("--api-key <KEY>")]
+        [Description("The key it accepts; others get 401 like the real API (default 'sandbox').")]
+        public string ApiKey { get; init; } = SandboxApi.DefaultApiKey;
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        await using var sandbox = await SandboxApi.StartAsync(settings.ApiKey, settings.Port);
+        var console = cli.Console;
+        console.MarkupLine($"[yellow]Simulated[/] DomDetailer API listening at [bold]{Markup.Escape(sandbox.BaseUrl.ToString())}[/]. Its data is synthetic.");
+        console.MarkupLine("Point the Functions app or the CLI at it:");
+        console.MarkupLine($"  export DomDetailer__BaseUrl={Markup.Escape(sandbox.BaseUrl.ToString().TrimEnd('/'))} DomDetailer__ApiKey={Markup.Escape(settings.ApiKey)}");
+        console.MarkupLine("Domains starting with ratelimited. / nocredits. / error. / malformed. / invalid. / slow. answer 429 / 402 / 503 / non-JSON / 400 / after 20 s.");
+        console.MarkupLine("Ctrl-C stops it.");
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl-C: stop.
+        }
+        return ExitCodes.Ok;
+    }
+}

@@ -1,0 +1,144 @@
+using System.ComponentModel;
+using System.Text;
+using Backlinks.Cli.Hosting;
+using Backlinks.Cli.Output;
+using Backlinks.Submissions;
+using Microsoft.Extensions.DependencyInjection;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Backlinks.Cli.Commands;
+
+/// <summary><c>backlinks submit FILE|-</c>: the bulk submission of POST /api/lookups, from a file or stdin.</summary>
+internal sealed class SubmitCommand(CliContext cli) : AsyncCommand<SubmitCommand.Settings>
+{
+    private const int ProgressBarFrom = 200;
+
+    public sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "<FILE>")]
+        [Description("One domain per line, or CSV (a 'domain' column, else the first column); '-' reads stdin.")]
+        public string File { get; init; } = "";
+
+        [CommandOption("--one-per-domain")]
+        [Description("At most one backlink per referring domain.")]
+        public bool OnePerDomain { get; init; }
+
+        [CommandOption("--force")]
+        [Description("Recorded on each job (bypasses the result cache once there is one).")]
+        public bool Force { get; init; }
+
+        [CommandOption("--json")]
+        [Description("Print the result as JSON, like POST /api/lookups answers.")]
+        public bool Json { get; init; }
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var body = await ReadAsync(settings.File, cancellationToken);
+        var format = settings.File == "-" ? LookupRequestParser.FormatFor(null, body)!.Value : LookupRequestParser.FormatForFile(settings.File, body);
+        var parsed = LookupRequestParser.Parse(body, format, settings.OnePerDomain, settings.Force);
+        if (parsed.Problem is { } problem)
+        {
+            throw new CliException(problem.Message, ExitCodes.NothingSubmitted);
+        }
+
+        var plan = SubmissionPlan.For(parsed.Request!);
+        if (plan.Lookups.Count == 0)
+        {
+            Report(settings, SubmissionResponse.NothingValid(plan));
+            return ExitCodes.NothingSubmitted;
+        }
+
+        await using var services = cli.CreatePipeline();
+        var submissions = services.GetRequiredService<SubmissionService>();
+        var result = plan.Lookups.Count >= ProgressBarFrom && !settings.Json
+            ? await SubmitWithProgressAsync(submissions, plan, cancellationToken)
+            : await submissions.SubmitAsync(plan, cancellationToken);
+
+        if (result.Accepted.Count == 0 && !result.IsComplete)
+        {
+            throw new CliException($"nothing was queued: {ErrorReporter.Unreachable(cli.Configuration)}");
+        }
+        var response = SubmissionResponse.From(result, plan);
+        Report(settings, response);
+        return !result.IsComplete ? ExitCodes.Error
+            : plan.Rejected.Count > 0 ? ExitCodes.SomeRejected
+            : ExitCodes.Ok;
+    }
+
+    private async Task<byte[]> ReadAsync(string file, CancellationToken cancellationToken)
+    {
+        byte[]? body;
+        if (file == "-")
+        {
+            var text = await cli.Input.ReadToEndAsync(cancellationToken);
+            body = Encoding.UTF8.GetByteCount(text) > SubmissionLimits.MaxBodyBytes ? null : Encoding.UTF8.GetBytes(text);
+        }
+        else
+        {
+            if (!System.IO.File.Exists(file))
+            {
+                throw new CliException($"no such file: {file}", ExitCodes.NothingSubmitted);
+            }
+            await using var stream = System.IO.File.OpenRead(file);
+            body = await BoundedBody.ReadAsync(stream, SubmissionLimits.MaxBodyBytes, cancellationToken);
+        }
+        return body ?? throw new CliException(LookupRequestParser.TooLarge().Message, ExitCodes.NothingSubmitted);
+    }
+
+    private async Task<SubmissionResult> SubmitWithProgressAsync(SubmissionService submissions, SubmissionPlan plan, CancellationToken cancellationToken) =>
+        await cli.Console.Progress().StartAsync(async progress =>
+        {
+            var task = progress.AddTask("Queueing jobs", maxValue: plan.Lookups.Count);
+            return await submissions.SubmitAsync(plan, cancellationToken, new Reporter(sent => task.Value = sent));
+        });
+
+    private void Report(Settings settings, SubmissionResponse response)
+    {
+        if (settings.Json)
+        {
+            Render.AsJson(cli.Console, response);
+            return;
+        }
+
+        var console = cli.Console;
+        console.MarkupLine($"Accepted [green]{response.Accepted.Count}[/] · duplicates {response.Duplicates.Count} · rejected [red]{response.Rejected.Count}[/]");
+        if (response.Rejected.Count > 0)
+        {
+            var rejected = new Table().Border(TableBorder.Rounded).AddColumn(new TableColumn("Line").RightAligned()).AddColumn("Input").AddColumn("Rejected because");
+            foreach (var item in response.Rejected)
+            {
+                rejected.AddRow(item.Line?.ToString() ?? "", Markup.Escape(item.Input), Markup.Escape(item.Reason));
+            }
+            console.Write(rejected);
+        }
+        if (response.NotEnqueued.Count > 0)
+        {
+            console.MarkupLine($"[red]{Markup.Escape(response.Message!)}[/]");
+            foreach (var item in response.NotEnqueued)
+            {
+                console.MarkupLine($"  not queued: {Markup.Escape(item.Domain)}");
+            }
+        }
+        if (response.Accepted.Count is > 0 and <= 20)
+        {
+            var jobs = new Table().Border(TableBorder.Rounded).AddColumn("Domain").AddColumn("Job");
+            foreach (var item in response.Accepted)
+            {
+                jobs.AddRow(Markup.Escape(item.Domain), item.JobId);
+            }
+            console.Write(jobs);
+        }
+        if (response.Accepted.Count > 0)
+        {
+            console.MarkupLine("Queued. Run [bold]backlinks work --until-empty[/] (or the Functions app) to process them; [bold]backlinks status JOBID[/] shows a job.");
+        }
+    }
+
+    /// <summary>Reports on the caller's thread (Progress&lt;T&gt; would post to the thread pool and lag behind).</summary>
+    private sealed class Reporter(Action<int> report) : IProgress<int>
+    {
+        public void Report(int value) => report(value);
+    }
+}

@@ -1,0 +1,78 @@
+using System.Globalization;
+using System.Text.Json;
+using Backlinks.Jobs;
+using Spectre.Console;
+
+namespace Backlinks.Cli.Output;
+
+/// <summary>How results look: tables for people, JSON (camelCase, like the HTTP API) for scripts.</summary>
+internal static class Render
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    /// <summary>Writes JSON as it is, without markup or line wrapping.</summary>
+    public static void AsJson<T>(IAnsiConsole console, T value)
+    {
+        console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(value, Json));
+        console.Profile.Out.Writer.Flush();
+    }
+
+    /// <summary>The metrics a person scans, narrow enough for 80 columns; --json has every column.</summary>
+    public static Table Metrics(IEnumerable<MetricsView> rows)
+    {
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumn("Domain").AddColumn("Fetched")
+            .AddColumn(new TableColumn("Links in").RightAligned()).AddColumn(new TableColumn("Ref dom.").RightAligned())
+            .AddColumn(new TableColumn("Follow").RightAligned()).AddColumn(new TableColumn("NF %").RightAligned())
+            .AddColumn(new TableColumn("Rows").RightAligned());
+        foreach (var m in rows)
+        {
+            table.AddRow(
+                Markup.Escape(m.Domain),
+                m.FetchedAtUtc.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                Number(m.LinksIn), Number(m.RefDomains), Number(m.BacklinksFollow),
+                m.NofollowRatio.ToString("0.0", CultureInfo.InvariantCulture), Number(m.BacklinkRows));
+        }
+        return table;
+    }
+
+    public static Table Job(JobView job)
+    {
+        var table = new Table().Border(TableBorder.Rounded).HideHeaders().AddColumn("").AddColumn("");
+        table.AddRow("Job", job.JobId);
+        table.AddRow("Domain", Markup.Escape(job.Domain));
+        table.AddRow("Status", Status(job.Status));
+        if (job.Waiting is { } waiting)
+        {
+            table.AddRow("Waiting", $"{Markup.Escape(waiting.Reason)} until {waiting.NextAttemptAtUtc:u}");
+        }
+        table.AddRow("Attempts", Number(job.Attempts));
+        table.AddRow("One per domain", job.OnePerDomain ? "yes" : "no");
+        table.AddRow("Created (UTC)", job.CreatedAtUtc.ToString("u", CultureInfo.InvariantCulture));
+        table.AddRow("Updated (UTC)", job.UpdatedAtUtc.ToString("u", CultureInfo.InvariantCulture));
+        if (job.CompletedAtUtc is { } completed)
+        {
+            table.AddRow("Completed (UTC)", completed.ToString("u", CultureInfo.InvariantCulture));
+        }
+        if (job.LastError is { } error)
+        {
+            table.AddRow("Last error", Markup.Escape(error));
+        }
+        if (job.Result is { } result)
+        {
+            table.AddRow("Raw JSON", Markup.Escape(result.RawBlobPath));
+            table.AddRow("Backlink rows", result.BacklinkRows?.ToString(CultureInfo.InvariantCulture) ?? "");
+        }
+        return table;
+    }
+
+    public static string Status(string status) => status switch
+    {
+        JobStatus.Succeeded => "[green]succeeded[/]",
+        JobStatus.Failed => "[red]failed[/]",
+        JobStatus.Waiting => "[yellow]waiting[/]",
+        _ => status,
+    };
+
+    private static string Number(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+}

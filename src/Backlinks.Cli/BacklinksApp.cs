@@ -33,6 +33,7 @@ public static class BacklinksApp
             config.AddCommand<MetricsCommand>("metrics").WithDescription("Show stored metrics: every domain's latest, one domain's, or its history.");
             config.AddCommand<SandboxCommand>("sandbox").WithDescription("Run the simulated DomDetailer API on loopback (no account, no credits).");
         });
-        return await app.RunAsync(args, stopping);
+        // Spectre reads a lone "-" as an option without a name; it means stdin here, as in most tools.
+        return await app.RunAsync(args.Select(a => a == "-" ? SubmitCommand.StdinArgument : a), stopping);
     }
 }

@@ -12,6 +12,9 @@ namespace Backlinks.Cli.Commands;
 /// <summary><c>backlinks submit FILE|-</c>: the bulk submission of POST /api/lookups, from a file or stdin.</summary>
 internal sealed class SubmitCommand(CliContext cli) : AsyncCommand<SubmitCommand.Settings>
 {
+    /// <summary>What a lone "-" on the command line becomes before parsing: read stdin.</summary>
+    internal const string StdinArgument = "\u0000stdin";
+
     private const int ProgressBarFrom = 200;
 
     public sealed class Settings : CommandSettings
@@ -36,7 +39,7 @@ internal sealed class SubmitCommand(CliContext cli) : AsyncCommand<SubmitCommand
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var body = await ReadAsync(settings.File, cancellationToken);
-        var format = settings.File == "-" ? LookupRequestParser.FormatFor(null, body)!.Value : LookupRequestParser.FormatForFile(settings.File, body);
+        var format = settings.File == StdinArgument ? LookupRequestParser.FormatFor(null, body)!.Value : LookupRequestParser.FormatForFile(settings.File, body);
         var parsed = LookupRequestParser.Parse(body, format, settings.OnePerDomain, settings.Force);
         if (parsed.Problem is { } problem)
         {
@@ -70,7 +73,7 @@ internal sealed class SubmitCommand(CliContext cli) : AsyncCommand<SubmitCommand
     private async Task<byte[]> ReadAsync(string file, CancellationToken cancellationToken)
     {
         byte[]? body;
-        if (file == "-")
+        if (file == StdinArgument)
         {
             var text = await cli.Input.ReadToEndAsync(cancellationToken);
             body = Encoding.UTF8.GetByteCount(text) > SubmissionLimits.MaxBodyBytes ? null : Encoding.UTF8.GetBytes(text);

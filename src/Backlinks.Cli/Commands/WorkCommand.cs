@@ -47,13 +47,17 @@ internal sealed class WorkCommand(CliContext cli) : AsyncCommand<WorkCommand.Set
             : "Working the queue (Ctrl-C finishes the jobs in hand and stops)…");
 
         var run = worker.RunAsync(settings.UntilEmpty, tally, cancellationToken);
-        await cli.Console.Status().StartAsync(Line(tally), async status =>
+        if (cli.Console.Profile.Capabilities.Interactive)
         {
-            while (await Task.WhenAny(run, Task.Delay(TimeSpan.FromMilliseconds(250), CancellationToken.None)) != run)
+            // A live line for people at a terminal; piped output gets the summary only.
+            await cli.Console.Status().StartAsync(Line(tally), async status =>
             {
-                status.Status(Line(tally));
-            }
-        });
+                while (await Task.WhenAny(run, Task.Delay(TimeSpan.FromMilliseconds(250), CancellationToken.None)) != run)
+                {
+                    status.Status(Line(tally));
+                }
+            });
+        }
         await run;
 
         var summary = new Table().Border(TableBorder.Rounded)

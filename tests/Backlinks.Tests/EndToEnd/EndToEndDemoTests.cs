@@ -8,7 +8,7 @@ using Xunit.Abstractions;
 namespace Backlinks.Tests.EndToEnd;
 
 /// <summary>
-/// The main job end to end, as the README's first command shows it: the sample list goes through
+/// The main job end to end through the Functions classes: the sample list goes through
 /// POST /api/lookups, the queue function works every message against the loopback API, and the
 /// stored metrics are read back through GET /api/domains/{domain}/metrics.
 /// </summary>
@@ -16,7 +16,6 @@ namespace Backlinks.Tests.EndToEnd;
 public sealed class EndToEndDemoTests(AzuriteFixture azurite, ITestOutputHelper output)
 {
     [Fact]
-    [Trait("Category", "Demo")]
     public async Task The_sample_list_goes_from_submission_to_stored_metrics()
     {
         await using var pipeline = await TestPipeline.StartAsync(azurite);

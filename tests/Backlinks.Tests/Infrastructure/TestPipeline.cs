@@ -22,8 +22,10 @@ public sealed class TestPipeline : IAsyncDisposable
     private readonly ActivityListener _traces;
     private readonly List<string> _traceText;
 
-    private TestPipeline(ServiceProvider services, SandboxApi api, FakeTimeProvider time, ActivityListener traces, List<string> traceText)
+    private TestPipeline(ServiceProvider services, SandboxApi api, FakeTimeProvider time, ActivityListener traces, List<string> traceText,
+        IReadOnlyDictionary<string, string?> settings)
     {
+        Settings = settings;
         Services = services;
         Api = api;
         Time = time;
@@ -32,6 +34,9 @@ public sealed class TestPipeline : IAsyncDisposable
     }
 
     public ServiceProvider Services { get; }
+
+    /// <summary>The settings the pipeline was built from (storage, API, names), for running the CLI against the same parts.</summary>
+    public IReadOnlyDictionary<string, string?> Settings { get; }
     public SandboxApi Api { get; }
     public FakeTimeProvider Time { get; }
     public StorageClients Storage => Services.GetRequiredService<StorageClients>();
@@ -86,7 +91,7 @@ public sealed class TestPipeline : IAsyncDisposable
         };
         ActivitySource.AddActivityListener(listener);
 
-        var pipeline = new TestPipeline(provider, api, time, listener, traceText);
+        var pipeline = new TestPipeline(provider, api, time, listener, traceText, config);
         await pipeline.Storage.EnsureCreatedAsync();
         return pipeline;
     }

@@ -1,0 +1,187 @@
+using System.Text.Json;
+using Azure.Data.Tables;
+using Backlinks.Cli.Hosting;
+using Backlinks.Jobs;
+using Backlinks.Tests.Infrastructure;
+
+namespace Backlinks.Tests.Cli;
+
+/// <summary>
+/// work, lookup, status and metrics against Azurite and the sandbox API. The worker runs on the real
+/// clock (delayed messages become visible in Azurite's time), so backoff here is set to one second.
+/// </summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class WorkAndLookupCommandTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private static readonly Dictionary<string, string?> FastQueue = new()
+    {
+        ["Backoff:RateLimitBaseDelay"] = "00:00:01",
+        ["Backoff:RateLimitMaxDelay"] = "00:00:01",
+        ["Backoff:JitterRatio"] = "0",
+        ["Queue:PollInterval"] = "00:00:00.100",
+        ["Queue:VisibilityTimeout"] = "00:00:00",
+        ["Queue:MaxDequeueCount"] = "2",
+    };
+
+    private TestPipeline _pipeline = null!;
+
+    public async Task InitializeAsync() => _pipeline = await TestPipeline.StartAsync(azurite, FastQueue);
+
+    public async Task DisposeAsync() => await _pipeline.DisposeAsync();
+
+    private async Task SubmitAsync(params string[] domains) =>
+        Assert.Equal(ExitCodes.Ok, (await CliRunner.RunAsync(_pipeline, new Dictionary<string, string?>(), string.Join('\n', domains), CancellationToken.None, "submit", "-")).ExitCode);
+
+    private async Task<List<JobEntity>> JobsAsync()
+    {
+        var jobs = new List<JobEntity>();
+        await foreach (var job in _pipeline.Storage.JobsTable.QueryAsync<JobEntity>())
+        {
+            jobs.Add(job);
+        }
+        return jobs;
+    }
+
+    private async Task<int> QueuedAsync() => (await _pipeline.Storage.JobsQueue.GetPropertiesAsync()).Value.ApproximateMessagesCount;
+
+    [Fact]
+    public async Task Work_until_empty_waits_out_a_delayed_429_and_finishes_every_job()
+    {
+        await SubmitAsync("a.com", "b.com", "c.com");
+        _pipeline.Api.Script(SandboxAnswer.RateLimited("1"));
+
+        var run = await CliRunner.RunAsync(_pipeline, "work", "--until-empty", "--concurrency", "2");
+
+        Assert.Equal(ExitCodes.Ok, run.ExitCode);
+        Assert.All(await JobsAsync(), j => Assert.Equal(JobStatus.Succeeded, j.Status));
+        Assert.Contains(await JobsAsync(), j => j.RateLimitedCount == 1);
+        Assert.Equal(4, _pipeline.Api.Calls.Count);
+        Assert.Equal(0, await QueuedAsync());
+        Assert.Matches(@"│\s+3 │\s+1 │\s+0 │\s+0 │\s+0 │\s+9 │", run.Output); // succeeded, waiting, failed, retried, skipped, credits
+    }
+
+    [Fact]
+    public async Task Work_sends_a_job_that_keeps_failing_to_poison_and_fails_it()
+    {
+        await SubmitAsync("down.com");
+        _pipeline.Api.Script(Enumerable.Repeat(SandboxAnswer.ServerError(), 6).ToArray());
+
+        var run = await CliRunner.RunAsync(_pipeline, "work", "--until-empty");
+
+        Assert.Equal(ExitCodes.Ok, run.ExitCode);
+        var job = Assert.Single(await JobsAsync());
+        Assert.Equal(JobStatus.Failed, job.Status);
+        Assert.Equal("gave up after 2 attempts: server error: HTTP 503", job.LastError);
+        Assert.Equal(1, (await _pipeline.Storage.PoisonQueue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+        Assert.Equal(0, await QueuedAsync());
+    }
+
+    [Fact]
+    public async Task Stopping_work_finishes_the_job_in_hand_and_loses_none()
+    {
+        await SubmitAsync("first.com", "second.com", "third.com");
+        var gate = new TaskCompletionSource();
+        _pipeline.Api.Script(SandboxDomainAnswer("first.com") with { Gate = gate.Task });
+        using var stopping = new CancellationTokenSource();
+
+        var work = CliRunner.RunAsync(_pipeline, new Dictionary<string, string?>(), "", stopping.Token, "work", "--concurrency", "1");
+        await _pipeline.Api.WaitForCallsAsync(1);
+        stopping.Cancel();          // Ctrl-C while a call is in flight
+        gate.SetResult();           // the API answers after the stop
+        var run = await work;
+
+        Assert.Equal(ExitCodes.Ok, run.ExitCode);
+        Assert.Contains("Stopped. Jobs not started are still queued.", run.Output);
+        var jobs = await JobsAsync();
+        Assert.Equal(1, jobs.Count(j => j.Status == JobStatus.Succeeded));
+        Assert.Equal(2, jobs.Count(j => j.Status == JobStatus.Queued));
+        Assert.Equal(2, await QueuedAsync());
+
+        // Nothing was lost: a later run finishes the rest.
+        Assert.Equal(ExitCodes.Ok, (await CliRunner.RunAsync(_pipeline, "work", "--until-empty")).ExitCode);
+        Assert.All(await JobsAsync(), j => Assert.Equal(JobStatus.Succeeded, j.Status));
+        Assert.Equal(3, _pipeline.Api.Calls.Count);
+    }
+
+    [Fact]
+    public async Task Lookup_fetches_now_prints_the_metrics_and_where_the_raw_json_is()
+    {
+        var run = await CliRunner.RunAsync(_pipeline, "lookup", "https://www.Example.com/");
+
+        Assert.Equal(ExitCodes.Ok, run.ExitCode);
+        Assert.Contains("example.com", run.Output);
+        Assert.Contains($"Raw JSON: {_pipeline.Storage.RawContainer.Name}/example.com/", run.Output);
+        Assert.Equal(JobStatus.Succeeded, Assert.Single(await JobsAsync()).Status);
+        Assert.Equal(0, await QueuedAsync()); // it ran here, not through the queue
+    }
+
+    [Fact]
+    public async Task Lookup_that_is_rate_limited_exits_4_and_leaves_the_job_waiting_in_the_queue()
+    {
+        _pipeline.Api.Script(SandboxAnswer.RateLimited("60"));
+
+        var run = await CliRunner.RunAsync(_pipeline, "lookup", "example.com");
+
+        Assert.Equal(ExitCodes.NotFinished, run.ExitCode);
+        Assert.Contains("Not finished: waiting (rate_limited)", run.Output);
+        Assert.Equal(JobStatus.Waiting, Assert.Single(await JobsAsync()).Status);
+        Assert.Equal(1, await QueuedAsync());
+        Assert.Empty((await _pipeline.Storage.JobsQueue.PeekMessagesAsync()).Value); // delayed
+    }
+
+    [Fact]
+    public async Task Lookup_with_a_rejected_key_is_one_line_and_exit_1()
+    {
+        var run = await CliRunner.RunAsync(_pipeline, new Dictionary<string, string?> { ["DomDetailer:ApiKey"] = "wrong-key" }, "", CancellationToken.None, "lookup", "example.com");
+
+        Assert.Equal(ExitCodes.Error, run.ExitCode);
+        Assert.Contains("error: example.com: the API key was rejected", run.Output);
+        Assert.DoesNotContain("wrong-key", run.Output);
+    }
+
+    [Fact]
+    public async Task Work_without_an_api_key_is_one_line_and_exit_1()
+    {
+        var run = await CliRunner.RunAsync(_pipeline, new Dictionary<string, string?> { ["DomDetailer:ApiKey"] = "" }, "", CancellationToken.None, "work", "--until-empty");
+
+        Assert.Equal(ExitCodes.Error, run.ExitCode);
+        Assert.StartsWith("error: DomDetailer__ApiKey is not set", run.Output.Trim());
+    }
+
+    [Fact]
+    public async Task Status_and_metrics_read_back_what_was_stored()
+    {
+        await CliRunner.RunAsync(_pipeline, "lookup", "example.com");
+        await CliRunner.RunAsync(_pipeline, "lookup", "example.com", "--one-per-domain");
+        var jobId = (await JobsAsync()).First().JobId;
+
+        var status = await CliRunner.RunAsync(_pipeline, "status", jobId, "--json");
+        Assert.Equal(ExitCodes.Ok, status.ExitCode);
+        Assert.Equal("succeeded", JsonDocument.Parse(status.Output).RootElement.GetProperty("status").GetString());
+
+        var statusTable = await CliRunner.RunAsync(_pipeline, "status", jobId);
+        Assert.Contains("succeeded", statusTable.Output);
+
+        var history = await CliRunner.RunAsync(_pipeline, "metrics", "WWW.example.com", "--history", "--json");
+        Assert.Equal(2, JsonDocument.Parse(history.Output).RootElement.GetArrayLength());
+
+        var all = await CliRunner.RunAsync(_pipeline, "metrics");
+        Assert.Contains("example.com", all.Output);
+    }
+
+    [Theory]
+    [InlineData("status", "0193b1d2-7a00-7000-8000-000000000000", "no job has the id")]
+    [InlineData("status", "12345", "is not a job id")]
+    [InlineData("metrics", "never-fetched.com", "no metrics are stored for never-fetched.com")]
+    [InlineData("lookup", "localhost", "is not a valid domain")]
+    public async Task Read_errors_are_one_line_and_exit_1(string command, string argument, string message)
+    {
+        var run = await CliRunner.RunAsync(_pipeline, command, argument);
+
+        Assert.Equal(ExitCodes.Error, run.ExitCode);
+        Assert.StartsWith("error:", run.Output.Trim());
+        Assert.Contains(message, run.Output);
+    }
+
+    private static SandboxAnswer SandboxDomainAnswer(string domain) => SandboxApi.Synthetic(domain);
+}

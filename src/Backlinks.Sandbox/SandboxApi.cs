@@ -55,11 +55,50 @@ public sealed class SandboxApi : IAsyncDisposable
     /// <summary>The documented path, and the one some public clients use.</summary>
     public static readonly string[] BacklinksPaths = ["/api2/backlinks.php", "/api2/getBacklinks.php"];
 
+    /// <summary>The balance endpoint public clients use.</summary>
+    public const string BalancePath = "/api/checkBalance.php";
+
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<SandboxAnswer> _script = new();
     private readonly ConcurrentQueue<string> _domains = new();
     private readonly ConcurrentQueue<string> _paths = new();
     private readonly ConcurrentDictionary<string, bool> _misbehaved = new();
+    private readonly Queue<DateTimeOffset> _window = new();
+    private readonly List<DateTimeOffset> _balanceCalls = [];
+    private long _credits = 1_000_000;
+    private long _spent;
+    private int _rateLimited;
+
+    /// <summary>What one successful backlinks call costs, as on the real API.</summary>
+    public const int CreditsPerCall = 3;
+
+    /// <summary>Credits left on the simulated account; below 3, backlinks calls answer 402.</summary>
+    public long Credits
+    {
+        get => Interlocked.Read(ref _credits);
+        set => Interlocked.Exchange(ref _credits, value);
+    }
+
+    /// <summary>Credits taken by successful calls since start.</summary>
+    public long CreditsSpent => Interlocked.Read(ref _spent);
+
+    /// <summary>When set, calls beyond this many in any one second answer 429 with Retry-After 1.</summary>
+    public int? RateLimitPerSecond { get; set; }
+
+    /// <summary>How many calls were answered 429.</summary>
+    public int RateLimitedCalls => Volatile.Read(ref _rateLimited);
+
+    /// <summary>When each balance request arrived.</summary>
+    public IReadOnlyList<DateTimeOffset> BalanceCalls
+    {
+        get
+        {
+            lock (_balanceCalls)
+            {
+                return [.. _balanceCalls];
+            }
+        }
+    }
     private readonly ConcurrentDictionary<string, byte[]> _sentBodies = new();
     private readonly SemaphoreSlim _requestArrived = new(0);
 
@@ -94,6 +133,7 @@ public sealed class SandboxApi : IAsyncDisposable
         {
             app.MapGet(path, fake.HandleAsync);
         }
+        app.MapGet(BalancePath, fake.HandleBalanceAsync);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         fake.BaseUrl = new Uri(address);
@@ -140,7 +180,14 @@ public sealed class SandboxApi : IAsyncDisposable
             return;
         }
 
-        var answer = _script.TryDequeue(out var scripted) ? scripted : AnswerFor(domain, query["onePerDomain"] == "1");
+        var answer = OverRateLimit() ? SandboxAnswer.RateLimited("1")
+            : _script.TryDequeue(out var scripted) ? scripted
+            : Interlocked.Read(ref _credits) < CreditsPerCall ? SandboxAnswer.OutOfCredits()
+            : AnswerFor(domain, query["onePerDomain"] == "1");
+        if (answer.Status == 429)
+        {
+            Interlocked.Increment(ref _rateLimited);
+        }
         if (answer.Hang)
         {
             await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { });
@@ -157,8 +204,50 @@ public sealed class SandboxApi : IAsyncDisposable
         if (answer.Status == 200)
         {
             _sentBodies[domain] = Encoding.UTF8.GetBytes(answer.Body);
+            Interlocked.Add(ref _credits, -CreditsPerCall);
+            Interlocked.Add(ref _spent, CreditsPerCall);
         }
         await WriteAsync(context, answer);
+    }
+
+    private async Task HandleBalanceAsync(HttpContext context)
+    {
+        context.Response.Headers[SimulatedHeader] = "simulated";
+        lock (_balanceCalls)
+        {
+            _balanceCalls.Add(DateTimeOffset.UtcNow);
+        }
+        if (context.Request.Query["apikey"] != ApiKey)
+        {
+            // As the real endpoint: HTTP 200 and plain text for a key it does not know.
+            await context.Response.WriteAsync("Account Not Found");
+            return;
+        }
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync($"[\"UnitsLeft\",\"{Interlocked.Read(ref _credits)}\"]");
+    }
+
+    /// <summary>True when this call is one more than <see cref="RateLimitPerSecond"/> in the last second.</summary>
+    private bool OverRateLimit()
+    {
+        if (RateLimitPerSecond is not { } limit)
+        {
+            return false;
+        }
+        var now = DateTimeOffset.UtcNow;
+        lock (_window)
+        {
+            while (_window.Count > 0 && now - _window.Peek() >= TimeSpan.FromSeconds(1))
+            {
+                _window.Dequeue();
+            }
+            if (_window.Count >= limit)
+            {
+                return true;
+            }
+            _window.Enqueue(now);
+            return false;
+        }
     }
 
     private static async Task WriteAsync(HttpContext context, SandboxAnswer answer)

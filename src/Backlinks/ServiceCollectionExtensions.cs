@@ -3,6 +3,7 @@ using Backlinks.DomDetailer;
 using Backlinks.Jobs;
 using Backlinks.Storage;
 using Backlinks.Submissions;
+using Backlinks.Throttling;
 using Backlinks.Worker;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
@@ -12,6 +13,7 @@ using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Timeout;
+using System.Threading.RateLimiting;
 
 namespace Backlinks;
 
@@ -28,6 +30,10 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<BackoffOptions>, BackoffOptionsValidator>();
         services.AddOptions<QueueWorkerOptions>().Bind(configuration.GetSection(QueueWorkerOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<QueueWorkerOptions>, QueueWorkerOptionsValidator>();
+        services.AddOptions<CacheOptions>().Bind(configuration.GetSection(CacheOptions.Section)).ValidateOnStart();
+        services.AddOptions<BudgetOptions>().Bind(configuration.GetSection(BudgetOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CacheOptions>, ThrottlingOptionsValidator>();
+        services.AddSingleton<IValidateOptions<BudgetOptions>, ThrottlingOptionsValidator>();
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section));
 
         services.AddAzureClientsCore();
@@ -40,6 +46,9 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<JobQueries>();
         services.AddSingleton<SubmissionService>();
         services.AddSingleton(sp => new BackoffPolicy(sp.GetRequiredService<IOptions<BackoffOptions>>(), Random.Shared));
+        services.AddSingleton<CreditLedger>();
+        services.AddSingleton<SharedCalls>();
+        services.AddTransient<ApiGate>();
         services.AddTransient<JobProcessor>();
         services.AddTransient<QueueWorker>();
 
@@ -68,10 +77,37 @@ public static class ServiceCollectionExtensions
                         ShouldHandle = static args => ValueTask.FromResult(IsTransient(args.Outcome)),
                     });
                 }
+                // Client-side limits, per instance, inside the retry: every attempt takes a token and a slot,
+                // and waits for them asynchronously (no thread is blocked).
+                pipeline.AddRateLimiter(RequestRate(options.MaxRequestsPerSecond));
+                pipeline.AddConcurrencyLimiter(new ConcurrencyLimiterOptions
+                {
+                    PermitLimit = options.MaxConcurrency,
+                    QueueLimit = int.MaxValue,
+                    QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+                });
                 pipeline.AddTimeout(options.Timeout);
             });
         // Added after the resilience handler, so it runs inside each attempt (timeout and retries cover the body).
         client.AddHttpMessageHandler(sp => new ContentBufferingHandler(sp.GetRequiredService<IOptions<DomDetailerOptions>>().Value.MaxResponseBytes));
+    }
+
+    /// <summary>
+    /// A steady rate rather than bursts: one token every 1/rate s (up to 10/s), or the matching share
+    /// every 100 ms above that, since timers do not tick much finer.
+    /// </summary>
+    private static TokenBucketRateLimiter RequestRate(double perSecond)
+    {
+        var tokensPerTick = perSecond <= 10 ? 1 : (int)Math.Ceiling(perSecond / 10);
+        return new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = tokensPerTick,
+            TokensPerPeriod = tokensPerTick,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(tokensPerTick / perSecond),
+            QueueLimit = int.MaxValue,
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            AutoReplenishment = true,
+        });
     }
 
     private static bool IsTransient(Outcome<HttpResponseMessage> outcome) => outcome switch

@@ -20,3 +20,15 @@ public sealed record BacklinksInvalidApiKey(string? Error, string? Message) : Ba
 
 /// <summary>5xx, timeout, connection failure, or a 200 that is not the documented JSON.</summary>
 public sealed record BacklinksTransientFailure(string Reason) : BacklinksFetchResult;
+
+/// <summary>What the balance endpoint said.</summary>
+public abstract record BalanceResult;
+
+/// <summary>Credits left on the account.</summary>
+public sealed record BalanceKnown(long UnitsLeft) : BalanceResult;
+
+/// <summary>The key was refused (the endpoint answers plain text such as "Account Not Found").</summary>
+public sealed record BalanceInvalidApiKey(string Detail) : BalanceResult;
+
+/// <summary>No usable answer: server error, timeout, or a body of another shape.</summary>
+public sealed record BalanceUnknown(string Reason) : BalanceResult;

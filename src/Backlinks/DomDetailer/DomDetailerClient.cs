@@ -50,18 +50,70 @@ public sealed partial class DomDetailerClient(
         return result;
     }
 
+    /// <summary>
+    /// Asks the balance endpoint how many credits are left (public clients see <c>["UnitsLeft","49110"]</c>).
+    /// Cheap: it costs no credits, so it is how a pause after 402 learns that credits are back.
+    /// </summary>
+    public async Task<BalanceResult> GetBalanceAsync(CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, ApiUri(_options.BalancePath, extraQuery: null));
+        try
+        {
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            var result = ReadBalance((int)response.StatusCode, body);
+            LogBalance(logger, (int)response.StatusCode, result.GetType().Name);
+            return result;
+        }
+        catch (Exception e) when (e is TimeoutRejectedException or HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return new BalanceUnknown($"no answer from the balance endpoint ({e.GetType().Name})");
+        }
+    }
+
+    internal static BalanceResult ReadBalance(int status, string body)
+    {
+        if (status is 401 or 403)
+        {
+            return new BalanceInvalidApiKey($"HTTP {status}");
+        }
+        if (status != 200)
+        {
+            return new BalanceUnknown($"HTTP {status}");
+        }
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            var root = document.RootElement;
+            // ["UnitsLeft","49110"]: a name and a number, the number possibly as a string.
+            if (root.ValueKind == JsonValueKind.Array && root.GetArrayLength() >= 2 &&
+                root[1] is { } units &&
+                (units.ValueKind == JsonValueKind.Number ? units.TryGetInt64(out var n)
+                    : long.TryParse(units.GetString(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out n)))
+            {
+                return new BalanceKnown(n);
+            }
+            return new BalanceUnknown("the balance answer has an unexpected shape");
+        }
+        catch (JsonException)
+        {
+            // The older endpoints answer a bad key with HTTP 200 and plain text ("Account Not Found").
+            var text = body.Length > 60 ? body[..60] : body;
+            return new BalanceInvalidApiKey(text.Trim());
+        }
+    }
+
     /// <summary>The request URI. It holds the API key: never log it, never put it in an exception.</summary>
-    private Uri BacklinksUri(string domain, bool onePerDomain)
+    private Uri BacklinksUri(string domain, bool onePerDomain) =>
+        ApiUri(_options.BacklinksPath, "&domain=" + Uri.EscapeDataString(domain) + (onePerDomain ? "&onePerDomain=1" : ""));
+
+    private Uri ApiUri(string path, string? extraQuery)
     {
         var query = new StringBuilder()
             .Append("apikey=").Append(Uri.EscapeDataString(_options.ApiKey))
             .Append("&app=").Append(Uri.EscapeDataString(_options.App))
-            .Append("&domain=").Append(Uri.EscapeDataString(domain));
-        if (onePerDomain)
-        {
-            query.Append("&onePerDomain=1");
-        }
-        return new UriBuilder(_options.BaseUrl) { Path = _options.BacklinksPath, Query = query.ToString() }.Uri;
+            .Append(extraQuery);
+        return new UriBuilder(_options.BaseUrl) { Path = path, Query = query.ToString() }.Uri;
     }
 
     private async Task<BacklinksFetchResult> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
@@ -116,6 +168,9 @@ public sealed partial class DomDetailerClient(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "DomDetailer backlinks for {Domain}: HTTP {StatusCode} ({Outcome}) in {ElapsedMs:0} ms")]
     private static partial void LogAnswered(ILogger logger, string domain, int statusCode, string outcome, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "DomDetailer balance: HTTP {StatusCode} ({Outcome})")]
+    private static partial void LogBalance(ILogger logger, int statusCode, string outcome);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "DomDetailer backlinks for {Domain} failed: {Reason}")]
     private static partial void LogFailed(ILogger logger, string domain, string reason);

@@ -25,6 +25,18 @@ public sealed class DomDetailerOptions
 
     public TimeSpan TransientRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>The balance endpoint, asked while credits are out to learn when they are back.</summary>
+    public string BalancePath { get; set; } = "/api/checkBalance.php";
+
+    /// <summary>
+    /// Calls per second this instance makes at most, so a steady stream runs at the allowed rate
+    /// instead of bouncing off 429s. Per instance: with N instances the app makes up to N × this.
+    /// </summary>
+    public double MaxRequestsPerSecond { get; set; } = 5;
+
+    /// <summary>Calls in flight at once from this instance (also per instance).</summary>
+    public int MaxConcurrency { get; set; } = 4;
+
     /// <summary>A guard against a runaway body; a 5,000-row sample is a few MiB.</summary>
     public int MaxResponseBytes { get; set; } = 64 * 1024 * 1024;
 }
@@ -50,6 +62,18 @@ public sealed class DomDetailerOptionsValidator : IValidateOptions<DomDetailerOp
         if (!options.BacklinksPath.StartsWith('/'))
         {
             failures.Add("DomDetailer__BacklinksPath must start with '/'.");
+        }
+        if (!options.BalancePath.StartsWith('/'))
+        {
+            failures.Add("DomDetailer__BalancePath must start with '/'.");
+        }
+        if (options.MaxRequestsPerSecond is <= 0 or > 1000)
+        {
+            failures.Add("DomDetailer__MaxRequestsPerSecond must be above 0 and at most 1000.");
+        }
+        if (options.MaxConcurrency is < 1 or > 256)
+        {
+            failures.Add("DomDetailer__MaxConcurrency must be between 1 and 256.");
         }
         if (options.Timeout <= TimeSpan.Zero)
         {

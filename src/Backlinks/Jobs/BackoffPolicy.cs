@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 
 namespace Backlinks.Jobs;
 
-/// <summary>The delay before a job's next attempt: exponential per job, with jitter, capped.</summary>
+/// <summary>The delay before a job's next attempt: exponential per job after a 429, with jitter, capped; spread-out waits for shared gates.</summary>
 public sealed class BackoffPolicy(IOptions<BackoffOptions> options, Random random)
 {
     private readonly BackoffOptions _options = options.Value;
@@ -14,11 +14,14 @@ public sealed class BackoffPolicy(IOptions<BackoffOptions> options, Random rando
         return retryAfter is { } wish && wish > backoff ? wish : backoff;
     }
 
-    /// <param name="outOfCreditsCount">How many 402s this job has seen, this one included (1-based).</param>
-    public TimeSpan OutOfCreditsDelay(int outOfCreditsCount, TimeSpan? retryAfter)
+    /// <summary>
+    /// A wait for an app-wide gate (pause, "not before", budget): never shorter than the gate, and
+    /// lengthened by a random part up to the jitter ratio so that the waiting jobs do not all return at once.
+    /// </summary>
+    public TimeSpan AtLeast(TimeSpan minimum)
     {
-        var backoff = Jittered(Exponential(_options.CreditsInitialDelay, outOfCreditsCount, _options.CreditsMaxDelay));
-        return retryAfter is { } wish && wish > backoff ? wish : backoff;
+        var wait = minimum < TimeSpan.Zero ? TimeSpan.Zero : minimum;
+        return wait + TimeSpan.FromTicks((long)(wait.Ticks * _options.JitterRatio * random.NextDouble()));
     }
 
     private static TimeSpan Exponential(TimeSpan first, int count, TimeSpan cap)

@@ -20,6 +20,18 @@ public static class WaitReason
 {
     public const string RateLimited = "rate_limited";
     public const string OutOfCredits = "out_of_credits";
+
+    /// <summary>Another job saw 402: the whole app is paused until credits are back.</summary>
+    public const string SharedPause = "shared_pause";
+
+    /// <summary>Another job saw 429: the whole app waits until the "not before" time.</summary>
+    public const string SharedRateLimit = "shared_rate_limit";
+
+    /// <summary>Another job is calling for the same (domain, onePerDomain); this one takes its result.</summary>
+    public const string SharedCall = "shared_call";
+
+    /// <summary>The daily credit budget is spent; the job waits for the next UTC day.</summary>
+    public const string Budget = "budget";
 }
 
 /// <summary>A row of <c>backlinkjobs</c>: PartitionKey = creation day (yyyyMMdd), RowKey = job id.</summary>
@@ -51,6 +63,12 @@ public sealed class JobEntity : ITableEntity
     public DateTimeOffset? CompletedAtUtc { get; set; }
     public DateTimeOffset? FetchedAtUtc { get; set; }
     public string? RawBlobPath { get; set; }
+
+    /// <summary>True when the job was served a stored snapshot instead of calling the API.</summary>
+    public bool ServedFromCache { get; set; }
+
+    /// <summary>The job whose snapshot this job points at (itself, unless served from cache).</summary>
+    public string? SnapshotJobId { get; set; }
     public int? BacklinkRows { get; set; }
 
     /// <summary>The typed id (a method, not a property, so that it is not written as a column).</summary>

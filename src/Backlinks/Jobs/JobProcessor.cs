@@ -1,13 +1,15 @@
 using Backlinks.DomDetailer;
 using Backlinks.Storage;
+using Backlinks.Throttling;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Backlinks.Jobs;
 
 /// <summary>
-/// Runs one job message: calls the API once and stores the answer, or schedules the next attempt.
-/// Nothing here waits: a 429 or 402 re-sends the job with a visibility delay and completes the message.
+/// Runs one job message: serves it from a fresh snapshot, or, when the app-wide gates allow, calls the
+/// API once and stores the answer, or schedules the next attempt. Nothing here waits: a 429, 402, pause,
+/// budget or shared call re-sends the job with a visibility delay and completes the message.
 /// </summary>
 public sealed partial class JobProcessor(
     StorageClients storage,
@@ -16,12 +18,17 @@ public sealed partial class JobProcessor(
     MetricsStore metrics,
     RawResponseStore raw,
     DomDetailerClient api,
+    ApiGate apiGate,
+    SharedCalls sharedCalls,
+    CreditLedger ledger,
     BackoffPolicy backoff,
     IOptions<BackoffOptions> backoffOptions,
+    IOptions<CacheOptions> cacheOptions,
     TimeProvider time,
     ILogger<JobProcessor> logger)
 {
     private readonly BackoffOptions _backoff = backoffOptions.Value;
+    private readonly CacheOptions _cache = cacheOptions.Value;
 
     public async Task<JobOutcome> ProcessAsync(string messageBody, CancellationToken cancellationToken)
     {
@@ -31,7 +38,43 @@ public sealed partial class JobProcessor(
             return skip!;
         }
 
+        // Spend nothing twice: a snapshot fresh enough for this job answers it without a call.
         var now = time.GetUtcNow();
+        if (await metrics.GetNewestAsync(job.Domain, job.OnePerDomain, cancellationToken) is { } snapshot && IsFreshFor(job, snapshot, now))
+        {
+            return await ServeFromSnapshotAsync(job, snapshot, cancellationToken);
+        }
+
+        var gate = await apiGate.CheckAsync(cancellationToken);
+        if (!gate.MayCall)
+        {
+            return await DeferAsync(job, gate.WaitReason!, backoff.AtLeast(gate.Until!.Value - now), Explain(gate.WaitReason!), cancellationToken);
+        }
+
+        if (!await sharedCalls.TryClaimAsync(job.Domain, job.OnePerDomain, job.JobId, now, cancellationToken))
+        {
+            return await DeferAsync(job, WaitReason.SharedCall, backoff.AtLeast(_cache.SharedCallWait), Explain(WaitReason.SharedCall), cancellationToken);
+        }
+        try
+        {
+            return await CallAsync(job, now, cancellationToken);
+        }
+        finally
+        {
+            await sharedCalls.ReleaseAsync(job.Domain, job.OnePerDomain, job.JobId, CancellationToken.None);
+        }
+    }
+
+    private async Task<JobOutcome> CallAsync(JobEntity job, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var day = CreditLedger.DayKey(now);
+        if (!await ledger.TryReserveAsync(day, cancellationToken))
+        {
+            var nextDay = CreditLedger.NextDay(now);
+            return await DeferAsync(job, WaitReason.Budget, backoff.AtLeast(nextDay - now),
+                $"the daily budget of {ledger.DailyBudget} credits is spent; waiting for {nextDay:yyyy-MM-dd} UTC", cancellationToken);
+        }
+
         job.Status = JobStatus.Running;
         job.Attempts++;
         job.StartedAtUtc ??= now;
@@ -40,24 +83,62 @@ public sealed partial class JobProcessor(
         job.NextAttemptAtUtc = null;
         if (!await jobs.TryReplaceAsync(job, cancellationToken))
         {
+            await ledger.ReleaseAsync(day, CancellationToken.None);
             return new JobOutcome(JobOutcomeKind.Skipped, job.JobId, "another worker took the job");
         }
 
-        var result = await api.GetBacklinksAsync(job.Domain, job.OnePerDomain, cancellationToken);
-        return result switch
+        BacklinksFetchResult result;
+        try
         {
-            BacklinksFetched fetched => await SucceedAsync(job, fetched, cancellationToken),
-            BacklinksRateLimited limited => await DeferAsync(job, WaitReason.RateLimited,
-                backoff.RateLimitDelay(++job.RateLimitedCount, limited.RetryAfter), "rate limited (HTTP 429)", cancellationToken),
-            BacklinksOutOfCredits credits => await DeferAsync(job, WaitReason.OutOfCredits,
-                backoff.OutOfCreditsDelay(++job.OutOfCreditsCount, credits.RetryAfter), "out of credits (HTTP 402)", cancellationToken),
-            BacklinksInvalidRequest invalid => await FailAsync(job,
-                $"the API refused the request (HTTP {invalid.Status} {invalid.Error}): {invalid.Message}", cancellationToken),
-            BacklinksInvalidApiKey badKey => await FailForBadKeyAsync(job, badKey, cancellationToken),
-            BacklinksTransientFailure transient => await RetryMessageAsync(job, transient.Reason, cancellationToken),
-            _ => throw new InvalidOperationException($"Unhandled result {result.GetType().Name}."),
-        };
+            result = await api.GetBacklinksAsync(job.Domain, job.OnePerDomain, cancellationToken);
+        }
+        catch
+        {
+            await ledger.ReleaseAsync(day, CancellationToken.None);
+            throw;
+        }
+        if (result is not BacklinksFetched)
+        {
+            // Only an answer with data is paid for.
+            await ledger.ReleaseAsync(day, cancellationToken);
+        }
+
+        switch (result)
+        {
+            case BacklinksFetched fetched:
+                return await SucceedAsync(job, fetched, cancellationToken);
+            case BacklinksRateLimited limited:
+                var notBefore = await apiGate.OnRateLimitedAsync(backoff.RateLimitDelay(++job.RateLimitedCount, limited.RetryAfter), cancellationToken);
+                return await DeferAsync(job, WaitReason.RateLimited, notBefore - time.GetUtcNow(), "rate limited (HTTP 429)", cancellationToken);
+            case BacklinksOutOfCredits:
+                job.OutOfCreditsCount++;
+                var pauseEnds = await apiGate.OnOutOfCreditsAsync(cancellationToken);
+                return await DeferAsync(job, WaitReason.OutOfCredits, backoff.AtLeast(pauseEnds - time.GetUtcNow()), "out of credits (HTTP 402)", cancellationToken);
+            case BacklinksInvalidRequest invalid:
+                return await FailAsync(job, $"the API refused the request (HTTP {invalid.Status} {invalid.Error}): {invalid.Message}", cancellationToken);
+            case BacklinksInvalidApiKey badKey:
+                return await FailForBadKeyAsync(job, badKey, cancellationToken);
+            case BacklinksTransientFailure transient:
+                return await RetryMessageAsync(job, transient.Reason, cancellationToken);
+            default:
+                throw new InvalidOperationException($"Unhandled result {result.GetType().Name}.");
+        }
     }
+
+    /// <summary>
+    /// A snapshot fetched after the job was created (another job's call for the same pair, or this
+    /// job's own before a crash) always serves; an older one only within the cache window and without force.
+    /// </summary>
+    private bool IsFreshFor(JobEntity job, MetricsSnapshotEntity snapshot, DateTimeOffset now) =>
+        snapshot.FetchedAtUtc >= job.CreatedAtUtc || (!job.Force && now - snapshot.FetchedAtUtc < _cache.Window);
+
+    private static string Explain(string waitReason) => waitReason switch
+    {
+        WaitReason.SharedPause => "the app is paused: out of credits (HTTP 402)",
+        WaitReason.SharedRateLimit => "the app is slowed down after HTTP 429",
+        WaitReason.SharedCall => "another job is fetching the same domain; this one takes its result",
+        _ => waitReason,
+    };
 
     /// <summary>Called for a message the host moved to the poison queue: the job fails with its last error.</summary>
     public async Task<JobOutcome> FailPoisonedAsync(string messageBody, CancellationToken cancellationToken)
@@ -98,6 +179,25 @@ public sealed partial class JobProcessor(
         return (job, null);
     }
 
+    private async Task<JobOutcome> ServeFromSnapshotAsync(JobEntity job, MetricsSnapshotEntity snapshot, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        job.Status = JobStatus.Succeeded;
+        job.ServedFromCache = snapshot.JobId != job.JobId;
+        job.SnapshotJobId = snapshot.JobId;
+        job.RawBlobPath = snapshot.RawBlobPath;
+        job.FetchedAtUtc = snapshot.FetchedAtUtc;
+        job.BacklinkRows = snapshot.BacklinkRows;
+        job.CompletedAtUtc = now;
+        job.UpdatedAtUtc = now;
+        job.WaitReason = null;
+        job.NextAttemptAtUtc = null;
+        job.LastError = null;
+        await jobs.TryReplaceAsync(job, cancellationToken);
+        LogServedFromSnapshot(logger, job.JobId, job.Domain, snapshot.JobId);
+        return new JobOutcome(JobOutcomeKind.Succeeded, job.JobId, $"served from the snapshot of job {snapshot.JobId}: {snapshot.RawBlobPath}");
+    }
+
     private async Task<JobOutcome> SucceedAsync(JobEntity job, BacklinksFetched fetched, CancellationToken cancellationToken)
     {
         var fetchedAt = time.GetUtcNow();
@@ -118,6 +218,7 @@ public sealed partial class JobProcessor(
         job.CompletedAtUtc = fetchedAt;
         job.UpdatedAtUtc = fetchedAt;
         job.RawBlobPath = path;
+        job.SnapshotJobId = job.JobId;
         job.BacklinkRows = snapshot.BacklinkRows;
         job.LastError = null;
         await jobs.TryReplaceAsync(job, cancellationToken);
@@ -188,6 +289,9 @@ public sealed partial class JobProcessor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped a message for unknown job {JobId}")]
     private static partial void LogUnknownJob(ILogger logger, string jobId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} ({Domain}) served from the snapshot of job {SnapshotJobId}: no call")]
+    private static partial void LogServedFromSnapshot(ILogger logger, string jobId, string domain, string snapshotJobId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} ({Domain}) succeeded: {Rows} backlink rows stored at {Path}")]
     private static partial void LogSucceeded(ILogger logger, string jobId, string domain, int rows, string path);

@@ -19,7 +19,7 @@ public sealed record JobView(
 
 public sealed record JobWaitView(string Reason, DateTimeOffset? NextAttemptAtUtc);
 
-public sealed record JobResultView(string RawBlobPath, DateTimeOffset? FetchedAtUtc, int? BacklinkRows, MetricsView? Metrics);
+public sealed record JobResultView(string RawBlobPath, DateTimeOffset? FetchedAtUtc, int? BacklinkRows, bool ServedFromCache, MetricsView? Metrics);
 
 /// <summary>A stored metrics snapshot as callers see it.</summary>
 public sealed record MetricsView(
@@ -60,8 +60,8 @@ public sealed class JobQueries(StorageClients storage, JobStore jobs, MetricsSto
         JobResultView? result = null;
         if (job.Status == JobStatus.Succeeded && job.RawBlobPath is not null)
         {
-            var snapshot = await metrics.GetSnapshotAsync(job.Domain, job.JobId, cancellationToken);
-            result = new JobResultView(job.RawBlobPath, job.FetchedAtUtc, job.BacklinkRows, snapshot is null ? null : MetricsView.From(snapshot));
+            var snapshot = await metrics.GetSnapshotAsync(job.Domain, job.SnapshotJobId ?? job.JobId, cancellationToken);
+            result = new JobResultView(job.RawBlobPath, job.FetchedAtUtc, job.BacklinkRows, job.ServedFromCache, snapshot is null ? null : MetricsView.From(snapshot));
         }
         var waiting = job.Status == JobStatus.Waiting && job.WaitReason is not null
             ? new JobWaitView(job.WaitReason, job.NextAttemptAtUtc)

@@ -1,4 +1,3 @@
-using Azure;
 using Azure.Data.Tables;
 
 namespace Backlinks.Storage;
@@ -6,8 +5,6 @@ namespace Backlinks.Storage;
 /// <summary>Reads and writes metrics snapshots: the history table and the latest-per-domain table.</summary>
 public sealed class MetricsStore(StorageClients storage)
 {
-    private const int MaxConcurrentUpdateTries = 5;
-
     /// <summary>
     /// Upserts the history row (keyed on the job id, so a redelivery rewrites the same row) and
     /// replaces the domain's latest row unless a newer snapshot is already there.
@@ -52,32 +49,23 @@ public sealed class MetricsStore(StorageClients storage)
         return rows;
     }
 
-    // Optimistic concurrency: two jobs for one domain may finish together, and the older must not win.
-    private async Task ReplaceLatestIfNewerAsync(MetricsSnapshotEntity latest, CancellationToken cancellationToken)
+    /// <summary>The newest snapshot of a (domain, onePerDomain) pair, or null.</summary>
+    public async Task<MetricsSnapshotEntity?> GetNewestAsync(string domain, bool onePerDomain, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        MetricsSnapshotEntity? newest = null;
+        await foreach (var row in storage.MetricsTable.QueryAsync<MetricsSnapshotEntity>(
+            e => e.PartitionKey == domain && e.OnePerDomain == onePerDomain, cancellationToken: cancellationToken))
         {
-            var current = await GetLatestAsync(latest.PartitionKey, cancellationToken);
-            if (current is not null && current.FetchedAtUtc > latest.FetchedAtUtc)
+            if (newest is null || row.FetchedAtUtc > newest.FetchedAtUtc)
             {
-                return;
-            }
-            try
-            {
-                if (current is null)
-                {
-                    await storage.LatestMetricsTable.AddEntityAsync(latest, cancellationToken);
-                }
-                else
-                {
-                    await storage.LatestMetricsTable.UpdateEntityAsync(latest, current.ETag, TableUpdateMode.Replace, cancellationToken);
-                }
-                return;
-            }
-            catch (RequestFailedException e) when (e.Status is 409 or 412 && attempt < MaxConcurrentUpdateTries)
-            {
-                // Someone else wrote in between: read again and decide again.
+                newest = row;
             }
         }
+        return newest;
     }
+
+    // Two jobs for one domain may finish together, and the older must not win.
+    private Task ReplaceLatestIfNewerAsync(MetricsSnapshotEntity latest, CancellationToken cancellationToken) =>
+        OptimisticUpdate.UpdateAsync<MetricsSnapshotEntity>(storage.LatestMetricsTable, latest.PartitionKey, latest.RowKey,
+            current => current is not null && current.FetchedAtUtc > latest.FetchedAtUtc ? null : latest, cancellationToken);
 }

@@ -40,6 +40,7 @@ public sealed class StorageClients
         MetricsTable = tables.GetTableClient(names.MetricsTable);
         LatestMetricsTable = tables.GetTableClient(names.LatestMetricsTable);
         JobsTable = tables.GetTableClient(names.JobsTable);
+        ControlTable = tables.GetTableClient(names.ControlTable);
     }
 
     // Storage blips are retried a few times within seconds; an unreachable account fails within
@@ -59,6 +60,7 @@ public sealed class StorageClients
     public TableClient MetricsTable { get; }
     public TableClient LatestMetricsTable { get; }
     public TableClient JobsTable { get; }
+    public TableClient ControlTable { get; }
 
     public Task EnsureCreatedAsync()
     {
@@ -81,6 +83,7 @@ public sealed class StorageClients
             RawContainer.CreateIfNotExistsAsync(),
             MetricsTable.CreateIfNotExistsAsync(),
             LatestMetricsTable.CreateIfNotExistsAsync(),
-            JobsTable.CreateIfNotExistsAsync());
+            JobsTable.CreateIfNotExistsAsync(),
+            ControlTable.CreateIfNotExistsAsync());
     }
 }

@@ -22,4 +22,7 @@ public sealed class StorageOptions
     public string MetricsTable { get; set; } = "backlinkmetrics";
     public string LatestMetricsTable { get; set; } = "backlinkmetricslatest";
     public string JobsTable { get; set; } = "backlinkjobs";
+
+    /// <summary>App-wide state every instance shares: the out-of-credits pause, the 429 "not before", the credit ledger.</summary>
+    public string ControlTable { get; set; } = "backlinkcontrol";
 }

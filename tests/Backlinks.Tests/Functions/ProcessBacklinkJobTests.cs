@@ -161,9 +161,10 @@ public sealed class ProcessBacklinkJobTests(AzuriteFixture azurite) : IAsyncLife
             token = (await GetJobAsync(jobId)).MessageToken;
         }
 
-        Assert.InRange(delays[0], TimeSpan.FromMinutes(12), TimeSpan.FromMinutes(15));
-        Assert.InRange(delays[1], TimeSpan.FromMinutes(24), TimeSpan.FromMinutes(30));
-        Assert.InRange(delays[^1], TimeSpan.FromHours(4.8), TimeSpan.FromHours(6));
+        // The app-wide pause: 15 min, doubling up to 6 h, each job's wait spread up to 20 % above it.
+        Assert.InRange(delays[0], TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(18));
+        Assert.InRange(delays[1], TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(36));
+        Assert.InRange(delays[^1], TimeSpan.FromHours(6), TimeSpan.FromHours(7.2));
         var job = await GetJobAsync(jobId);
         Assert.Equal((JobStatus.Waiting, WaitReason.OutOfCredits, 8), (job.Status, job.WaitReason, job.OutOfCreditsCount));
         Assert.Equal(0, (await _pipeline.Storage.PoisonQueue.GetPropertiesAsync()).Value.ApproximateMessagesCount);

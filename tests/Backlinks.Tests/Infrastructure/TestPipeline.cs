@@ -61,6 +61,10 @@ public sealed class TestPipeline : IAsyncDisposable
             ["Storage:MetricsTable"] = $"metrics{suffix}",
             ["Storage:LatestMetricsTable"] = $"latest{suffix}",
             ["Storage:JobsTable"] = $"jobs{suffix}",
+            ["Storage:ControlTable"] = $"control{suffix}",
+            // The client-side rate limit runs on the real clock; tests that measure it set their own.
+            ["DomDetailer:MaxRequestsPerSecond"] = "1000",
+            ["DomDetailer:MaxConcurrency"] = "64",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -41,23 +41,24 @@ public class BackoffPolicyTests
     }
 
     [Theory]
-    [InlineData(1, 15)]
-    [InlineData(2, 30)]
-    [InlineData(4, 120)]
-    [InlineData(5, 240)]
-    [InlineData(6, 360)]
-    [InlineData(12, 360)]
-    public void Out_of_credits_starts_at_15_minutes_and_doubles_to_6_hours(int count, int expectedMinutes)
+    [InlineData(0)]
+    [InlineData(60)]
+    [InlineData(900)]
+    public void Waits_for_shared_gates_are_never_shorter_than_the_gate_and_spread_above_it(int seconds)
     {
-        var delay = Policy().OutOfCreditsDelay(count, retryAfter: null).TotalMinutes;
+        for (var seed = 0; seed < 50; seed++)
+        {
+            var wait = Policy(seed).AtLeast(TimeSpan.FromSeconds(seconds)).TotalSeconds;
 
-        Assert.InRange(delay, expectedMinutes * 0.8, expectedMinutes);
+            Assert.InRange(wait, seconds, seconds * 1.2);
+        }
+        Assert.Equal(TimeSpan.Zero, Policy().AtLeast(TimeSpan.FromSeconds(-5)));
     }
 
     [Fact]
     public void Jitter_spreads_delays()
     {
-        var delays = Enumerable.Range(0, 20).Select(seed => Policy(seed).OutOfCreditsDelay(1, null)).Distinct().Count();
+        var delays = Enumerable.Range(0, 20).Select(seed => Policy(seed).AtLeast(TimeSpan.FromMinutes(15))).Distinct().Count();
 
         Assert.True(delays > 10);
     }

@@ -1,0 +1,199 @@
+using Backlinks.DomDetailer;
+using Backlinks.Jobs;
+using Backlinks.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Backlinks.Throttling;
+
+/// <summary>Whether a job may call the API now, or why and until when it waits.</summary>
+public sealed record GateDecision(string? WaitReason, DateTimeOffset? Until)
+{
+    public static readonly GateDecision Open = new(null, null);
+
+    public bool MayCall => WaitReason is null;
+}
+
+/// <summary>
+/// Makes the whole app behave as one careful client. A 402 starts one shared pause (stored, so every
+/// instance honours it): nobody calls until it ends, and at the end of each interval a single job,
+/// holding a lease, asks the free balance endpoint; credits back ends the pause, none doubles it.
+/// A 429 sets a shared "not before" time that every job honours.
+/// </summary>
+public sealed partial class ApiGate(
+    StorageClients storage,
+    DomDetailerClient api,
+    IOptions<BackoffOptions> backoff,
+    TimeProvider time,
+    ILogger<ApiGate> logger)
+{
+    private static readonly TimeSpan ProbeLease = TimeSpan.FromSeconds(30);
+    private readonly BackoffOptions _backoff = backoff.Value;
+
+    public async Task<ApiControlEntity?> ReadAsync(CancellationToken cancellationToken)
+    {
+        var row = await storage.ControlTable.GetEntityIfExistsAsync<ApiControlEntity>(ApiControlEntity.Partition, ApiControlEntity.Row, cancellationToken: cancellationToken);
+        return row.HasValue ? row.Value : null;
+    }
+
+    public async Task<GateDecision> CheckAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var row = await ReadAsync(cancellationToken);
+        if (row?.NotBeforeUtc is { } notBefore && notBefore > now)
+        {
+            return new GateDecision(WaitReason.SharedRateLimit, notBefore);
+        }
+        if (row is null || !row.PauseActive)
+        {
+            return GateDecision.Open;
+        }
+        if (row.PauseUntilUtc > now)
+        {
+            return new GateDecision(WaitReason.SharedPause, row.PauseUntilUtc);
+        }
+        if (row.ProbeLeaseUntilUtc is { } lease && lease > now)
+        {
+            return new GateDecision(WaitReason.SharedPause, lease);
+        }
+
+        // The interval is over: this job probes, if it is the first to claim the probe.
+        var claimed = await UpdateAsync(current =>
+        {
+            if (current is not { PauseActive: true } || current.PauseUntilUtc > now || current.ProbeLeaseUntilUtc > now)
+            {
+                return null;
+            }
+            current.ProbeLeaseUntilUtc = now + ProbeLease;
+            return current;
+        }, cancellationToken);
+        if (claimed is null)
+        {
+            return new GateDecision(WaitReason.SharedPause, now + ProbeLease);
+        }
+        return await ProbeAsync(cancellationToken);
+    }
+
+    /// <summary>A job saw 402: start the shared pause unless one is on. Returns when the pause ends.</summary>
+    public async Task<DateTimeOffset> OnOutOfCreditsAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        DateTimeOffset until = now;
+        var started = await UpdateAsync(current =>
+        {
+            if (current is { PauseActive: true })
+            {
+                until = current.PauseUntilUtc!.Value;
+                return null;
+            }
+            var row = current ?? new ApiControlEntity();
+            // A pause that ended recently and comes straight back grows; otherwise start small again.
+            var previous = row.PauseIntervalSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
+            var interval = previous is { } p && row.PauseEndedAtUtc is { } ended && now - ended < p * 2
+                ? Grow(p)
+                : _backoff.CreditsInitialDelay;
+            row.PauseStartedAtUtc = now;
+            row.PauseUntilUtc = until = now + interval;
+            row.PauseIntervalSeconds = interval.TotalSeconds;
+            row.PauseEndedAtUtc = null;
+            row.ProbeLeaseUntilUtc = null;
+            return row;
+        }, cancellationToken);
+        if (started is not null)
+        {
+            LogPauseStarted(logger, started.PauseIntervalSeconds!.Value, until);
+        }
+        return until;
+    }
+
+    /// <summary>A job saw 429: nobody calls before now + <paramref name="delay"/>. Returns that time.</summary>
+    public async Task<DateTimeOffset> OnRateLimitedAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        var target = time.GetUtcNow() + delay;
+        DateTimeOffset until = target;
+        var written = await UpdateAsync(current =>
+        {
+            if (current?.NotBeforeUtc is { } existing && existing >= target)
+            {
+                until = existing;
+                return null;
+            }
+            var row = current ?? new ApiControlEntity();
+            row.NotBeforeUtc = until = target;
+            return row;
+        }, cancellationToken);
+        if (written is not null)
+        {
+            LogRateLimited(logger, delay.TotalSeconds, until);
+        }
+        return until;
+    }
+
+    private async Task<GateDecision> ProbeAsync(CancellationToken cancellationToken)
+    {
+        var balance = await api.GetBalanceAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        if (balance is BalanceKnown { UnitsLeft: >= CreditLedger.CreditsPerCall } known)
+        {
+            var ended = await UpdateAsync(current =>
+            {
+                if (current is not { PauseActive: true })
+                {
+                    return null;
+                }
+                current.PauseEndedAtUtc = now;
+                current.ProbeLeaseUntilUtc = null;
+                current.BalanceUnits = known.UnitsLeft;
+                current.BalanceCheckedAtUtc = now;
+                return current;
+            }, cancellationToken);
+            if (ended is not null)
+            {
+                LogPauseEnded(logger, known.UnitsLeft, now - ended.PauseStartedAtUtc!.Value);
+            }
+            return GateDecision.Open;
+        }
+
+        if (balance is BalanceInvalidApiKey badKey)
+        {
+            LogBadKey(logger, badKey.Detail);
+        }
+        DateTimeOffset until = now;
+        await UpdateAsync(current =>
+        {
+            if (current is not { PauseActive: true })
+            {
+                return null;
+            }
+            var interval = Grow(TimeSpan.FromSeconds(current.PauseIntervalSeconds ?? _backoff.CreditsInitialDelay.TotalSeconds));
+            current.PauseUntilUtc = until = now + interval;
+            current.PauseIntervalSeconds = interval.TotalSeconds;
+            current.ProbeLeaseUntilUtc = null;
+            if (balance is BalanceKnown stillOut)
+            {
+                current.BalanceUnits = stillOut.UnitsLeft;
+                current.BalanceCheckedAtUtc = now;
+            }
+            return current;
+        }, cancellationToken);
+        return new GateDecision(WaitReason.SharedPause, until);
+    }
+
+    private TimeSpan Grow(TimeSpan interval) =>
+        interval * 2 > _backoff.CreditsMaxDelay ? _backoff.CreditsMaxDelay : interval * 2;
+
+    private Task<ApiControlEntity?> UpdateAsync(Func<ApiControlEntity?, ApiControlEntity?> decide, CancellationToken cancellationToken) =>
+        OptimisticUpdate.UpdateAsync(storage.ControlTable, ApiControlEntity.Partition, ApiControlEntity.Row, decide, cancellationToken);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Out of credits: the whole app pauses calls for {IntervalSeconds:0} s, until {Until:u}")]
+    private static partial void LogPauseStarted(ILogger logger, double intervalSeconds, DateTimeOffset until);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Credits are back ({Units} left): the out-of-credits pause ended after {Duration}")]
+    private static partial void LogPauseEnded(ILogger logger, long units, TimeSpan duration);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rate limited: no call before {Until:u} ({DelaySeconds:0} s), app-wide")]
+    private static partial void LogRateLimited(ILogger logger, double delaySeconds, DateTimeOffset until);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Configuration error: the balance endpoint refused the API key ({Detail})")]
+    private static partial void LogBadKey(ILogger logger, string detail);
+}

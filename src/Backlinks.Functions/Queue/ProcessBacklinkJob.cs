@@ -11,7 +11,7 @@ public sealed class ProcessBacklinkJob(JobProcessor processor)
     public async Task Run([QueueTrigger(StorageOptions.DefaultJobsQueue)] string message, CancellationToken cancellationToken)
     {
         var outcome = await processor.ProcessAsync(message, cancellationToken);
-        if (outcome.Kind == JobOutcomeKind.RetryMessage)
+        if (outcome.Kind is JobOutcomeKind.RetryMessage or JobOutcomeKind.AheadOfRow)
         {
             // Failing the invocation is how the host retries a message and, after maxDequeueCount, poisons it.
             throw new JobRetryException(outcome.JobId!, outcome.Detail);

@@ -54,8 +54,11 @@ public sealed class JobEntity : ITableEntity
     public DateTimeOffset? NextAttemptAtUtc { get; set; }
     public string? LastError { get; set; }
 
-    /// <summary>The token of the one queue message that may still run this job; older messages are stale.</summary>
+    /// <summary>The token of the one queue message that may still run this job; others are stale.</summary>
     public string? MessageToken { get; set; }
+
+    /// <summary>How many times the job was re-sent; the message with this sequence number and token is the current one.</summary>
+    public int MessageSeq { get; set; }
 
     public DateTimeOffset CreatedAtUtc { get; set; }
     public DateTimeOffset UpdatedAtUtc { get; set; }

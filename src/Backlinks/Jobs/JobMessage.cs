@@ -6,16 +6,23 @@ namespace Backlinks.Jobs;
 
 /// <summary>
 /// The queue message: versioned, small, and keyed on the job id so that a redelivery is harmless.
-/// <see cref="Token"/> marks re-sent (delayed) messages; a message whose token the job no longer holds is stale.
+/// A re-sent (delayed) message carries the next <see cref="Seq"/> and a fresh <see cref="Token"/>; the
+/// job row records both once it is updated. A lower or different one is stale; a higher one is ahead
+/// of its row (the row update is still under way) and is retried, not dropped.
 /// </summary>
 public sealed record JobMessage(
     [property: JsonPropertyName("v")] int Version,
     [property: JsonPropertyName("jobId")] string JobId,
-    [property: JsonPropertyName("token")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Token = null)
+    [property: JsonPropertyName("token")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Token = null,
+    [property: JsonPropertyName("seq")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int Seq = 0)
 {
     public const int CurrentVersion = 1;
 
-    public static JobMessage For(JobId id, string? token = null) => new(CurrentVersion, id.ToString(), token);
+    /// <summary>The first message of a job.</summary>
+    public static JobMessage For(JobId id) => new(CurrentVersion, id.ToString());
+
+    /// <summary>The message the job row currently expects.</summary>
+    public static JobMessage For(JobEntity job) => new(CurrentVersion, job.JobId, job.MessageToken, job.MessageSeq);
 
     public string ToJson() => JsonSerializer.Serialize(this);
 

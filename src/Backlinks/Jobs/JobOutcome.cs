@@ -17,6 +17,9 @@ public enum JobOutcomeKind
 
     /// <summary>A transient failure after the in-process retries: the message must be retried by the queue.</summary>
     RetryMessage,
+
+    /// <summary>The message arrived before its job row recorded it: retry it shortly; it is not a failure.</summary>
+    AheadOfRow,
 }
 
 public sealed record JobOutcome(JobOutcomeKind Kind, string? JobId, string Detail, DateTimeOffset? NextAttemptAtUtc = null)

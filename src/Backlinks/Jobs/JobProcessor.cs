@@ -30,6 +30,9 @@ public sealed partial class JobProcessor(
     private readonly BackoffOptions _backoff = backoffOptions.Value;
     private readonly CacheOptions _cache = cacheOptions.Value;
 
+    // A re-sent message is never visible at once, so its job row is almost always recorded first.
+    private static readonly TimeSpan MinimumDelay = TimeSpan.FromSeconds(1);
+
     public async Task<JobOutcome> ProcessAsync(string messageBody, CancellationToken cancellationToken)
     {
         var (job, skip) = await LoadCurrentJobAsync(messageBody, cancellationToken);
@@ -172,7 +175,12 @@ public sealed partial class JobProcessor(
         {
             return (null, new JobOutcome(JobOutcomeKind.Skipped, job.JobId, $"already {job.Status}"));
         }
-        if (message.Token != job.MessageToken)
+        if (message.Seq > job.MessageSeq)
+        {
+            // Sent before the row recording it was written (or while that write failed): try again later.
+            return (null, new JobOutcome(JobOutcomeKind.AheadOfRow, job.JobId, "the message is ahead of its job row"));
+        }
+        if (message.Seq < job.MessageSeq || message.Token != job.MessageToken)
         {
             return (null, new JobOutcome(JobOutcomeKind.Skipped, job.JobId, "stale message: a later message carries this job"));
         }
@@ -235,15 +243,18 @@ public sealed partial class JobProcessor(
             return await FailAsync(job, $"gave up: still {error} after waiting since {job.CreatedAtUtc:u} (limit {_backoff.MaxWait})", cancellationToken);
         }
 
-        // Send first, then record the token: if recording fails, this message is retried and the
-        // message just sent is stale (its token never reached the job), so no job is lost or run twice.
+        // Send first, then record it: if recording fails, this message is retried and re-sends with the
+        // same sequence number and a new token, which makes the first one stale. A message delivered
+        // before its record lands is "ahead" and retried. So no job is lost, and none runs twice.
         var token = Guid.NewGuid().ToString("N");
-        await queue.SendAsync(JobMessage.For(job.GetJobId(), token), delay, cancellationToken);
+        var seq = job.MessageSeq + 1;
+        await queue.SendAsync(new JobMessage(JobMessage.CurrentVersion, job.JobId, token, seq), delay < MinimumDelay ? MinimumDelay : delay, cancellationToken);
 
         job.Status = JobStatus.Waiting;
         job.WaitReason = reason;
         job.NextAttemptAtUtc = next;
         job.MessageToken = token;
+        job.MessageSeq = seq;
         job.LastError = error;
         job.UpdatedAtUtc = now;
         if (!await jobs.TryReplaceAsync(job, cancellationToken))

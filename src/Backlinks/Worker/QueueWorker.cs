@@ -87,9 +87,20 @@ public sealed partial class QueueWorker(
             outcome = new JobOutcome(JobOutcomeKind.RetryMessage, null, e.Message);
         }
 
+        if (outcome.Kind == JobOutcomeKind.AheadOfRow)
+        {
+            // Its job row is being written right now: look again in a moment; this never leads to poison.
+            await storage.JobsQueue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: TimeSpan.FromSeconds(1));
+            tally.AddRetried();
+            return;
+        }
         if (outcome.Kind != JobOutcomeKind.RetryMessage)
         {
             await storage.JobsQueue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+            if (outcome.Kind == JobOutcomeKind.Skipped)
+            {
+                LogSkipped(logger, outcome.JobId, outcome.Detail);
+            }
             Count(outcome, tally);
             return;
         }
@@ -126,6 +137,9 @@ public sealed partial class QueueWorker(
                 break;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Message for job {JobId} needed nothing: {Detail}")]
+    private static partial void LogSkipped(ILogger logger, string? jobId, string detail);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} moved to the poison queue after {Deliveries} deliveries")]
     private static partial void LogPoisoned(ILogger logger, string? jobId, long deliveries);

@@ -135,7 +135,7 @@ public sealed class ProcessBacklinkJobTests(AzuriteFixture azurite) : IAsyncLife
 
         // The delayed message, once due.
         _pipeline.Time.Advance(TimeSpan.FromMinutes(1));
-        var due = await processor.ProcessAsync(JobMessage.For(new JobId(Guid.Parse(jobId)), waiting.MessageToken).ToJson(), CancellationToken.None);
+        var due = await processor.ProcessAsync(JobMessage.For(waiting).ToJson(), CancellationToken.None);
 
         Assert.Equal(JobOutcomeKind.Succeeded, due.Kind);
         var job = await GetJobAsync(jobId);
@@ -144,21 +144,34 @@ public sealed class ProcessBacklinkJobTests(AzuriteFixture azurite) : IAsyncLife
     }
 
     [Fact]
+    public async Task A_message_ahead_of_its_job_row_is_retried_and_a_superseded_one_is_stale()
+    {
+        var jobId = await SubmitAsync("example.com");
+        var processor = _pipeline.Get<JobProcessor>();
+
+        var ahead = await processor.ProcessAsync(new JobMessage(JobMessage.CurrentVersion, jobId, "next", 1).ToJson(), CancellationToken.None);
+        var superseded = await processor.ProcessAsync(new JobMessage(JobMessage.CurrentVersion, jobId, "orphan", 0).ToJson(), CancellationToken.None);
+
+        Assert.Equal(JobOutcomeKind.AheadOfRow, ahead.Kind);
+        Assert.Equal(JobOutcomeKind.Skipped, superseded.Kind);
+        Assert.Empty(_pipeline.Api.Calls);
+        Assert.Equal(JobStatus.Queued, (await GetJobAsync(jobId)).Status);
+    }
+
+    [Fact]
     public async Task Out_of_credits_waits_long_and_grows_but_never_goes_to_poison()
     {
         var jobId = await SubmitAsync("example.com");
         var processor = _pipeline.Get<JobProcessor>();
-        string? token = null;
         var delays = new List<TimeSpan>();
 
         for (var i = 0; i < 8; i++)
         {
             _pipeline.Api.Script(SandboxAnswer.OutOfCredits());
-            var outcome = await processor.ProcessAsync(JobMessage.For(new JobId(Guid.Parse(jobId)), token).ToJson(), CancellationToken.None);
+            var outcome = await processor.ProcessAsync(JobMessage.For(await GetJobAsync(jobId)).ToJson(), CancellationToken.None);
             Assert.Equal(JobOutcomeKind.Deferred, outcome.Kind);
             delays.Add(outcome.NextAttemptAtUtc!.Value - _pipeline.Time.GetUtcNow());
             _pipeline.Time.Advance(delays[^1]);
-            token = (await GetJobAsync(jobId)).MessageToken;
         }
 
         // The app-wide pause: 15 min, doubling up to 6 h, each job's wait spread up to 20 % above it.

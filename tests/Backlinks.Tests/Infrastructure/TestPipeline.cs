@@ -44,7 +44,8 @@ public sealed class TestPipeline : IAsyncDisposable
 
     public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
 
-    public static async Task<TestPipeline> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null)
+    /// <param name="systemClock">Run on the real clock: for tests of the worker, whose delayed messages become visible in Azurite's time.</param>
+    public static async Task<TestPipeline> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null, bool systemClock = false)
     {
         var api = await SandboxApi.StartAsync(ApiKey);
         var suffix = Guid.NewGuid().ToString("N")[..10];
@@ -73,7 +74,7 @@ public sealed class TestPipeline : IAsyncDisposable
 
         var time = new FakeTimeProvider(Start);
         var services = new ServiceCollection();
-        services.AddSingleton<TimeProvider>(time);
+        services.AddSingleton(systemClock ? TimeProvider.System : time);
         services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddFakeLogging());
         services.AddBacklinksPipeline(new ConfigurationBuilder().AddInMemoryCollection(config).Build());
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });

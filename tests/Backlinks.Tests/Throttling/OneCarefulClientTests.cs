@@ -1,0 +1,139 @@
+using Backlinks.Jobs;
+using Backlinks.Submissions;
+using Backlinks.Tests.Infrastructure;
+using Backlinks.Throttling;
+using Backlinks.Worker;
+
+namespace Backlinks.Tests.Throttling;
+
+/// <summary>The shared out-of-credits pause and the shared rate limit.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class OneCarefulClientTests(AzuriteFixture azurite)
+{
+    private static async Task<JobId> SubmitAsync(TestPipeline pipeline, string domain)
+    {
+        var plan = SubmissionPlan.For(new LookupRequest([new DomainInput(domain)], false, false));
+        var result = await pipeline.Get<SubmissionService>().SubmitAsync(plan, CancellationToken.None, enqueue: false);
+        return new JobId(Guid.Parse(result.Accepted.Single().JobId));
+    }
+
+    private static async Task<JobOutcome> RunAsync(TestPipeline pipeline, JobId id)
+    {
+        var job = await pipeline.Get<JobStore>().GetAsync(id, CancellationToken.None);
+        return await pipeline.Get<JobProcessor>().ProcessAsync(JobMessage.For(job!).ToJson(), CancellationToken.None);
+    }
+
+    private static int LogCount(TestPipeline pipeline, string text) => pipeline.Logs.GetSnapshot().Count(r => r.Message.Contains(text));
+
+    [Fact]
+    public async Task A_402_pauses_everyone_one_probe_per_interval_and_credits_back_end_it()
+    {
+        await using var pipeline = await TestPipeline.StartAsync(azurite);
+        pipeline.Api.Credits = 0;
+        var a = await SubmitAsync(pipeline, "a.com");
+        var b = await SubmitAsync(pipeline, "b.com");
+        var c = await SubmitAsync(pipeline, "c.com");
+
+        Assert.Equal(JobOutcomeKind.Deferred, (await RunAsync(pipeline, a)).Kind);         // 402: the pause starts (15 min)
+        Assert.Equal(JobOutcomeKind.Deferred, (await RunAsync(pipeline, b)).Kind);         // paused: no call
+        Assert.Equal(WaitReason.SharedPause, (await pipeline.Get<JobStore>().GetAsync(b, CancellationToken.None))!.WaitReason);
+        Assert.Single(pipeline.Api.Calls);
+        Assert.Empty(pipeline.Api.BalanceCalls);
+
+        pipeline.Time.Advance(TimeSpan.FromMinutes(15));
+        Assert.Equal(JobOutcomeKind.Deferred, (await RunAsync(pipeline, b)).Kind);         // the probe: still 0 → 30 min more
+        Assert.Equal(JobOutcomeKind.Deferred, (await RunAsync(pipeline, c)).Kind);         // no second probe in the interval
+        Assert.Single(pipeline.Api.BalanceCalls);
+        Assert.Single(pipeline.Api.Calls);
+        var control = await pipeline.Get<ApiGate>().ReadAsync(CancellationToken.None);
+        Assert.Equal(TestPipeline.Start.AddMinutes(45), control!.PauseUntilUtc);
+
+        pipeline.Api.Credits = 1000;
+        pipeline.Time.Advance(TimeSpan.FromMinutes(30));
+        Assert.Equal(JobOutcomeKind.Succeeded, (await RunAsync(pipeline, c)).Kind);        // the probe sees credits: pause over
+        Assert.Equal(JobOutcomeKind.Succeeded, (await RunAsync(pipeline, a)).Kind);
+        Assert.Equal(JobOutcomeKind.Succeeded, (await RunAsync(pipeline, b)).Kind);
+
+        Assert.Equal(2, pipeline.Api.BalanceCalls.Count);
+        Assert.Equal(1, LogCount(pipeline, "Out of credits: the whole app pauses"));
+        Assert.Equal(1, LogCount(pipeline, "Credits are back"));
+        Assert.Equal(9, pipeline.Api.CreditsSpent);
+    }
+
+    [Fact]
+    public async Task A_429_slows_the_whole_app_until_the_retry_after()
+    {
+        await using var pipeline = await TestPipeline.StartAsync(azurite);
+        var a = await SubmitAsync(pipeline, "a.com");
+        var b = await SubmitAsync(pipeline, "b.com");
+        pipeline.Api.Script(SandboxAnswer.RateLimited("120"));
+
+        Assert.Equal(JobOutcomeKind.Deferred, (await RunAsync(pipeline, a)).Kind);
+        var outcome = await RunAsync(pipeline, b);
+
+        Assert.Equal(JobOutcomeKind.Deferred, outcome.Kind);
+        var job = (await pipeline.Get<JobStore>().GetAsync(b, CancellationToken.None))!;
+        Assert.Equal(WaitReason.SharedRateLimit, job.WaitReason);
+        Assert.InRange(job.NextAttemptAtUtc!.Value, TestPipeline.Start.AddSeconds(120), TestPipeline.Start.AddSeconds(144));
+        Assert.Single(pipeline.Api.Calls);
+
+        pipeline.Time.Advance(TimeSpan.FromSeconds(150));
+        Assert.Equal(JobOutcomeKind.Succeeded, (await RunAsync(pipeline, b)).Kind);
+    }
+
+    [Fact]
+    public async Task An_outage_with_50_queued_jobs_costs_one_probe_per_interval_and_every_job_succeeds_after()
+    {
+        await using var pipeline = await TestPipeline.StartAsync(azurite, new Dictionary<string, string?>
+        {
+            ["Backoff:CreditsInitialDelay"] = "00:00:01",
+            ["Backoff:CreditsMaxDelay"] = "00:00:02",
+            ["Queue:PollInterval"] = "00:00:00.050",
+            ["Queue:Concurrency"] = "4",
+        }, systemClock: true);
+        pipeline.Api.Credits = 0;
+        var plan = SubmissionPlan.For(new LookupRequest(Enumerable.Range(0, 50).Select(i => new DomainInput($"site{i}.com")).ToList(), false, false));
+        await pipeline.Get<SubmissionService>().SubmitAsync(plan, CancellationToken.None);
+
+        var work = pipeline.Get<QueueWorker>().RunAsync(untilEmpty: true, new WorkerTally(), CancellationToken.None);
+        while (pipeline.Api.BalanceCalls.Count < 2)
+        {
+            await Task.WhenAny(work, Task.Delay(50));
+            Assert.False(work.IsCompleted, "the worker stopped during the outage");
+        }
+        pipeline.Api.Credits = 1000;
+        var tally = await work.WaitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.Equal(50, tally.Succeeded);
+        Assert.Equal(150, pipeline.Api.CreditsSpent);
+        Assert.Equal(150, await pipeline.Get<CreditLedger>().SpentAsync(CreditLedger.DayKey(DateTimeOffset.UtcNow), CancellationToken.None));
+        // Only the calls already under way when the first 402 came back were refused.
+        Assert.InRange(pipeline.Api.Calls.Count - 50, 1, 4);
+        // At most one probe per interval (1 s, then 2 s), however many jobs were waiting.
+        var probes = pipeline.Api.BalanceCalls;
+        Assert.All(probes.Zip(probes.Skip(1)), pair => Assert.True(pair.Second - pair.First >= TimeSpan.FromSeconds(0.9), $"{pair.First:O} → {pair.Second:O}"));
+        Assert.Equal(1, LogCount(pipeline, "Out of credits: the whole app pauses"));
+        Assert.Equal(1, LogCount(pipeline, "Credits are back"));
+    }
+
+    [Fact]
+    public async Task Against_an_api_allowing_10_calls_a_second_the_client_keeps_to_it_with_few_429s()
+    {
+        await using var pipeline = await TestPipeline.StartAsync(azurite, new Dictionary<string, string?>
+        {
+            ["DomDetailer:MaxRequestsPerSecond"] = "10",
+            ["Queue:PollInterval"] = "00:00:00.050",
+            ["Queue:Concurrency"] = "8",
+            ["Backoff:RateLimitBaseDelay"] = "00:00:01",
+        }, systemClock: true);
+        pipeline.Api.RateLimitPerSecond = 10;
+        var plan = SubmissionPlan.For(new LookupRequest(Enumerable.Range(0, 40).Select(i => new DomainInput($"site{i}.com")).ToList(), false, false));
+        await pipeline.Get<SubmissionService>().SubmitAsync(plan, CancellationToken.None);
+
+        var tally = await pipeline.Get<QueueWorker>().RunAsync(untilEmpty: true, new WorkerTally(), CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.Equal(40, tally.Succeeded);
+        Assert.Equal(0, tally.Skipped);
+        Assert.InRange(pipeline.Api.RateLimitedCalls, 0, 8); // a few, where timer ticks bunch up at a window edge
+    }
+}

@@ -17,7 +17,7 @@ param rawBlobDeleteAfterDays int
 // The app's contract names (README, "Storage layout"); lower-case tables on purpose (Power BI).
 var rawContainerName = 'backlinks-raw'
 var queueNames = ['backlink-jobs', 'backlink-jobs-poison']
-var tableNames = ['backlinkmetrics', 'backlinkmetricslatest', 'backlinkjobs']
+var tableNames = ['backlinkmetrics', 'backlinkmetricslatest', 'backlinkjobs', 'backlinkcontrol']
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name

@@ -49,6 +49,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<CreditLedger>();
         services.AddSingleton<SharedCalls>();
         services.AddTransient<ApiGate>();
+        services.AddTransient<AppStatusQuery>();
         services.AddTransient<JobProcessor>();
         services.AddTransient<QueueWorker>();
 

@@ -1,18 +1,20 @@
 using Backlinks.Cli.Hosting;
 using Backlinks.Cli.Output;
 using Backlinks.Jobs;
+using Backlinks.Throttling;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console.Cli;
 
 namespace Backlinks.Cli.Commands;
 
-/// <summary><c>backlinks status JOBID</c>: what GET /api/lookups/{jobId} answers.</summary>
+/// <summary><c>backlinks status [JOBID]</c>: a job, as GET /api/lookups/{jobId}; without one, the app, as GET /api/status.</summary>
 internal sealed class StatusCommand(CliContext cli) : AsyncCommand<StatusCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandArgument(0, "<JOBID>")]
-        public string JobId { get; init; } = "";
+        [CommandArgument(0, "[JOBID]")]
+        [System.ComponentModel.Description("A job id from 'backlinks submit'; without it, the state of the whole app.")]
+        public string? JobId { get; init; }
 
         [CommandOption("--json")]
         public bool Json { get; init; }
@@ -20,6 +22,21 @@ internal sealed class StatusCommand(CliContext cli) : AsyncCommand<StatusCommand
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        if (settings.JobId is null)
+        {
+            await using var pipeline = cli.CreatePipeline();
+            var status = await pipeline.GetRequiredService<AppStatusQuery>().GetAsync(cancellationToken);
+            if (settings.Json)
+            {
+                Render.AsJson(cli.Console, status);
+            }
+            else
+            {
+                cli.Console.Write(Render.App(status));
+            }
+            return ExitCodes.Ok;
+        }
+
         if (!JobId.TryParse(settings.JobId, out var id))
         {
             throw new CliException($"'{settings.JobId}' is not a job id: job ids are the UUIDs that 'backlinks submit' prints.");

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Backlinks.Jobs;
+using Backlinks.Throttling;
 using Spectre.Console;
 
 namespace Backlinks.Cli.Output;
@@ -63,6 +64,27 @@ internal static class Render
             table.AddRow("Raw JSON", Markup.Escape(result.RawBlobPath));
             table.AddRow("Backlink rows", result.BacklinkRows?.ToString(CultureInfo.InvariantCulture) ?? "");
         }
+        return table;
+    }
+
+    public static Table App(AppStatusView status)
+    {
+        var table = new Table().Border(TableBorder.Rounded).HideHeaders().AddColumn("").AddColumn("");
+        table.AddRow("Queue", $"{Number(status.QueueDepth)} messages ({Number(status.PoisonDepth)} in poison)");
+        table.AddRow("Jobs", string.Join(" · ", status.JobsByStatus.Select(s => $"{s.Key} {Number(s.Value)}")));
+        table.AddRow("Pause", status.Pause is { } pause
+            ? $"[yellow]out of credits[/] since {pause.StartedAtUtc:u}, next probe {pause.UntilUtc:u}"
+            : "none");
+        if (status.NotBeforeUtc is { } notBefore)
+        {
+            table.AddRow("Rate limited", $"no call before {notBefore:u}");
+        }
+        table.AddRow("Credits today", status.DailyCreditBudget is { } budget
+            ? $"{Number(status.CreditsSpentToday)} of {Number(budget)}"
+            : $"{Number(status.CreditsSpentToday)} (no daily budget)");
+        table.AddRow("Balance", status.LastKnownBalance is { } balance
+            ? $"{Number(balance.UnitsLeft)} credits at {balance.CheckedAtUtc:u}"
+            : "not checked yet (it is asked during an out-of-credits pause)");
         return table;
     }
 

@@ -168,6 +168,11 @@ public sealed class WorkAndLookupCommandTests(AzuriteFixture azurite) : IAsyncLi
 
         var all = await CliRunner.RunAsync(_pipeline, "metrics");
         Assert.Contains("example.com", all.Output);
+
+        var app = await CliRunner.RunAsync(_pipeline, "status");
+        Assert.Equal(ExitCodes.Ok, app.ExitCode);
+        Assert.Contains("succeeded 2", app.Output);
+        Assert.Contains("Credits today │ 6 (no daily budget)", app.Output);
     }
 
     [Theory]

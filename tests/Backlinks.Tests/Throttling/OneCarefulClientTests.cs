@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Backlinks.Functions.Http;
 using Backlinks.Jobs;
 using Backlinks.Submissions;
 using Backlinks.Tests.Infrastructure;
@@ -39,6 +41,11 @@ public sealed class OneCarefulClientTests(AzuriteFixture azurite)
         Assert.Equal(WaitReason.SharedPause, (await pipeline.Get<JobStore>().GetAsync(b, CancellationToken.None))!.WaitReason);
         Assert.Single(pipeline.Api.Calls);
         Assert.Empty(pipeline.Api.BalanceCalls);
+        var (_, paused) = HttpRequests.Read(await new GetStatus(pipeline.Get<AppStatusQuery>()).Run(HttpRequests.Get(), CancellationToken.None));
+        Assert.Equal("out_of_credits", paused.GetProperty("pause").GetProperty("reason").GetString());
+        Assert.Equal(TestPipeline.Start.AddMinutes(15), paused.GetProperty("pause").GetProperty("untilUtc").GetDateTimeOffset());
+        Assert.Equal(2, paused.GetProperty("jobsByStatus").GetProperty("waiting").GetInt32());
+        Assert.Equal(1, paused.GetProperty("jobsByStatus").GetProperty("queued").GetInt32());
 
         pipeline.Time.Advance(TimeSpan.FromMinutes(15));
         Assert.Equal(JobOutcomeKind.Deferred, (await RunAsync(pipeline, b)).Kind);         // the probe: still 0 → 30 min more
@@ -58,6 +65,11 @@ public sealed class OneCarefulClientTests(AzuriteFixture azurite)
         Assert.Equal(1, LogCount(pipeline, "Out of credits: the whole app pauses"));
         Assert.Equal(1, LogCount(pipeline, "Credits are back"));
         Assert.Equal(9, pipeline.Api.CreditsSpent);
+        var (_, after) = HttpRequests.Read(await new GetStatus(pipeline.Get<AppStatusQuery>()).Run(HttpRequests.Get(), CancellationToken.None));
+        Assert.Equal(JsonValueKind.Null, after.GetProperty("pause").ValueKind);
+        Assert.Equal(9, after.GetProperty("creditsSpentToday").GetInt32());
+        Assert.Equal(1000, after.GetProperty("lastKnownBalance").GetProperty("unitsLeft").GetInt64());
+        Assert.Equal(3, after.GetProperty("jobsByStatus").GetProperty("succeeded").GetInt32());
     }
 
     [Fact]

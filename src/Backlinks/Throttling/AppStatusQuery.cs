@@ -33,7 +33,11 @@ public sealed class AppStatusQuery(StorageClients storage, ApiGate gate, CreditL
         // Reads only the Status column; a full scan, so its cost grows with the jobs kept.
         var byStatus = new SortedDictionary<string, int>(StringComparer.Ordinal)
         {
-            [JobStatus.Queued] = 0, [JobStatus.Running] = 0, [JobStatus.Waiting] = 0, [JobStatus.Succeeded] = 0, [JobStatus.Failed] = 0,
+            [JobStatus.Queued] = 0,
+            [JobStatus.Running] = 0,
+            [JobStatus.Waiting] = 0,
+            [JobStatus.Succeeded] = 0,
+            [JobStatus.Failed] = 0,
         };
         await foreach (var row in storage.JobsTable.QueryAsync<TableEntity>(select: ["Status"], cancellationToken: cancellationToken))
         {

@@ -28,6 +28,9 @@ public sealed partial class ApiGate(
     ILogger<ApiGate> logger)
 {
     private static readonly TimeSpan ProbeLease = TimeSpan.FromSeconds(30);
+
+    // A probe is one quick call: jobs that find one under way look again soon, not at the lease's end.
+    private static readonly TimeSpan ProbeRecheck = TimeSpan.FromSeconds(2);
     private readonly BackoffOptions _backoff = backoff.Value;
 
     public async Task<ApiControlEntity?> ReadAsync(CancellationToken cancellationToken)
@@ -54,7 +57,7 @@ public sealed partial class ApiGate(
         }
         if (row.ProbeLeaseUntilUtc is { } lease && lease > now)
         {
-            return new GateDecision(WaitReason.SharedPause, lease);
+            return new GateDecision(WaitReason.SharedPause, lease < now + ProbeRecheck ? lease : now + ProbeRecheck);
         }
 
         // The interval is over: this job probes, if it is the first to claim the probe.
@@ -69,7 +72,7 @@ public sealed partial class ApiGate(
         }, cancellationToken);
         if (claimed is null)
         {
-            return new GateDecision(WaitReason.SharedPause, now + ProbeLease);
+            return new GateDecision(WaitReason.SharedPause, now + ProbeRecheck);
         }
         return await ProbeAsync(cancellationToken);
     }

@@ -189,18 +189,12 @@ public sealed partial class JobProcessor(
 
     private async Task<JobOutcome> ServeFromSnapshotAsync(JobEntity job, MetricsSnapshotEntity snapshot, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        job.Status = JobStatus.Succeeded;
+        Complete(job, JobStatus.Succeeded, time.GetUtcNow(), lastError: null);
         job.ServedFromCache = snapshot.JobId != job.JobId;
         job.SnapshotJobId = snapshot.JobId;
         job.RawBlobPath = snapshot.RawBlobPath;
         job.FetchedAtUtc = snapshot.FetchedAtUtc;
         job.BacklinkRows = snapshot.BacklinkRows;
-        job.CompletedAtUtc = now;
-        job.UpdatedAtUtc = now;
-        job.WaitReason = null;
-        job.NextAttemptAtUtc = null;
-        job.LastError = null;
         await jobs.TryReplaceAsync(job, cancellationToken);
         LogServedFromSnapshot(logger, job.JobId, job.Domain, snapshot.JobId);
         return new JobOutcome(JobOutcomeKind.Succeeded, job.JobId, $"served from the snapshot of job {snapshot.JobId}: {snapshot.RawBlobPath}");
@@ -221,14 +215,11 @@ public sealed partial class JobProcessor(
         var snapshot = MetricsSnapshotEntity.ForHistory(job.Domain, job.JobId, job.OnePerDomain, fetchedAt, fetched.Response, path);
         await metrics.SaveAsync(snapshot, cancellationToken);
 
-        job.Status = JobStatus.Succeeded;
+        Complete(job, JobStatus.Succeeded, fetchedAt, lastError: null);
         job.FetchedAtUtc = fetchedAt;
-        job.CompletedAtUtc = fetchedAt;
-        job.UpdatedAtUtc = fetchedAt;
         job.RawBlobPath = path;
         job.SnapshotJobId = job.JobId;
         job.BacklinkRows = snapshot.BacklinkRows;
-        job.LastError = null;
         await jobs.TryReplaceAsync(job, cancellationToken);
         LogSucceeded(logger, job.JobId, job.Domain, snapshot.BacklinkRows, path);
         return new JobOutcome(JobOutcomeKind.Succeeded, job.JobId, path);
@@ -273,16 +264,21 @@ public sealed partial class JobProcessor(
 
     private async Task<JobOutcome> FailAsync(JobEntity job, string reason, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        job.Status = JobStatus.Failed;
-        job.LastError = reason;
+        Complete(job, JobStatus.Failed, time.GetUtcNow(), reason);
+        await jobs.TryReplaceAsync(job, cancellationToken);
+        LogFailed(logger, job.JobId, job.Domain, reason);
+        return new JobOutcome(JobOutcomeKind.Failed, job.JobId, reason);
+    }
+
+    /// <summary>The part every final state shares: the status, the times, no wait left.</summary>
+    private static void Complete(JobEntity job, string status, DateTimeOffset now, string? lastError)
+    {
+        job.Status = status;
+        job.LastError = lastError;
         job.WaitReason = null;
         job.NextAttemptAtUtc = null;
         job.CompletedAtUtc = now;
         job.UpdatedAtUtc = now;
-        await jobs.TryReplaceAsync(job, cancellationToken);
-        LogFailed(logger, job.JobId, job.Domain, reason);
-        return new JobOutcome(JobOutcomeKind.Failed, job.JobId, reason);
     }
 
     private async Task<JobOutcome> RetryMessageAsync(JobEntity job, string reason, CancellationToken cancellationToken)

@@ -101,6 +101,21 @@ public sealed class TestPipeline : IAsyncDisposable
         return pipeline;
     }
 
+    /// <summary>Creates a job row without a queue message, for tests that hand messages to the processor themselves.</summary>
+    public async Task<Backlinks.Jobs.JobId> CreateJobAsync(string domain, bool force = false, bool onePerDomain = false)
+    {
+        var plan = Backlinks.Submissions.SubmissionPlan.For(new Backlinks.Submissions.LookupRequest([new Backlinks.Submissions.DomainInput(domain)], onePerDomain, force));
+        var result = await Get<Backlinks.Submissions.SubmissionService>().SubmitAsync(plan, CancellationToken.None, enqueue: false);
+        return new Backlinks.Jobs.JobId(Guid.Parse(result.Accepted.Single().JobId));
+    }
+
+    /// <summary>Delivers the message the job row currently expects to the processor, as its next delivery would.</summary>
+    public async Task<Backlinks.Jobs.JobOutcome> RunJobAsync(Backlinks.Jobs.JobId id)
+    {
+        var job = await Get<Backlinks.Jobs.JobStore>().GetAsync(id, CancellationToken.None);
+        return await Get<Backlinks.Jobs.JobProcessor>().ProcessAsync(Backlinks.Jobs.JobMessage.For(job!).ToJson(), CancellationToken.None);
+    }
+
     /// <summary>All that the run wrote to logs and traces, as one text to search.</summary>
     public string AllDiagnosticText()
     {

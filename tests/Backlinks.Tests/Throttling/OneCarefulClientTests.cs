@@ -12,18 +12,9 @@ namespace Backlinks.Tests.Throttling;
 [Collection(AzuriteCollection.Name)]
 public sealed class OneCarefulClientTests(AzuriteFixture azurite)
 {
-    private static async Task<JobId> SubmitAsync(TestPipeline pipeline, string domain)
-    {
-        var plan = SubmissionPlan.For(new LookupRequest([new DomainInput(domain)], false, false));
-        var result = await pipeline.Get<SubmissionService>().SubmitAsync(plan, CancellationToken.None, enqueue: false);
-        return new JobId(Guid.Parse(result.Accepted.Single().JobId));
-    }
+    private static Task<JobId> SubmitAsync(TestPipeline pipeline, string domain) => pipeline.CreateJobAsync(domain);
 
-    private static async Task<JobOutcome> RunAsync(TestPipeline pipeline, JobId id)
-    {
-        var job = await pipeline.Get<JobStore>().GetAsync(id, CancellationToken.None);
-        return await pipeline.Get<JobProcessor>().ProcessAsync(JobMessage.For(job!).ToJson(), CancellationToken.None);
-    }
+    private static Task<JobOutcome> RunAsync(TestPipeline pipeline, JobId id) => pipeline.RunJobAsync(id);
 
     private static int LogCount(TestPipeline pipeline, string text) => pipeline.Logs.GetSnapshot().Count(r => r.Message.Contains(text));
 

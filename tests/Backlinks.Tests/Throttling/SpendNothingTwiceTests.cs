@@ -17,20 +17,9 @@ public sealed class SpendNothingTwiceTests(AzuriteFixture azurite) : IAsyncLifet
 
     public async Task DisposeAsync() => await _pipeline.DisposeAsync();
 
-    private JobProcessor Processor => _pipeline.Get<JobProcessor>();
+    private Task<JobId> SubmitAsync(string domain, bool force = false, bool onePerDomain = false) => _pipeline.CreateJobAsync(domain, force, onePerDomain);
 
-    private async Task<JobId> SubmitAsync(string domain, bool force = false, bool onePerDomain = false)
-    {
-        var plan = SubmissionPlan.For(new LookupRequest([new DomainInput(domain)], onePerDomain, force));
-        var result = await _pipeline.Get<SubmissionService>().SubmitAsync(plan, CancellationToken.None, enqueue: false);
-        return new JobId(Guid.Parse(result.Accepted.Single().JobId));
-    }
-
-    private async Task<JobOutcome> RunAsync(JobId id)
-    {
-        var job = await _pipeline.Get<JobStore>().GetAsync(id, CancellationToken.None);
-        return await Processor.ProcessAsync(JobMessage.For(job!).ToJson(), CancellationToken.None);
-    }
+    private Task<JobOutcome> RunAsync(JobId id) => _pipeline.RunJobAsync(id);
 
     private async Task<JobEntity> JobAsync(JobId id) => (await _pipeline.Get<JobStore>().GetAsync(id, CancellationToken.None))!;
 

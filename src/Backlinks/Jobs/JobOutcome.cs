@@ -24,6 +24,9 @@ public enum JobOutcomeKind
 
 public sealed record JobOutcome(JobOutcomeKind Kind, string? JobId, string Detail, DateTimeOffset? NextAttemptAtUtc = null)
 {
+    /// <summary>True when this outcome paid for an API answer (a fetch, not a snapshot served from storage).</summary>
+    public bool PaidCall { get; init; }
+
     public override string ToString() => $"{Kind} {JobId}: {Detail}";
 }
 

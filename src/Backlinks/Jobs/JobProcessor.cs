@@ -222,7 +222,7 @@ public sealed partial class JobProcessor(
         job.BacklinkRows = snapshot.BacklinkRows;
         await jobs.TryReplaceAsync(job, cancellationToken);
         LogSucceeded(logger, job.JobId, job.Domain, snapshot.BacklinkRows, path);
-        return new JobOutcome(JobOutcomeKind.Succeeded, job.JobId, path);
+        return new JobOutcome(JobOutcomeKind.Succeeded, job.JobId, path) { PaidCall = true };
     }
 
     private async Task<JobOutcome> DeferAsync(JobEntity job, string reason, TimeSpan delay, string error, CancellationToken cancellationToken)

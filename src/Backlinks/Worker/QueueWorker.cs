@@ -124,7 +124,7 @@ public sealed partial class QueueWorker(
         switch (outcome.Kind)
         {
             case JobOutcomeKind.Succeeded:
-                tally.AddSucceeded();
+                tally.AddSucceeded(outcome.PaidCall);
                 break;
             case JobOutcomeKind.Deferred:
                 tally.AddWaiting();

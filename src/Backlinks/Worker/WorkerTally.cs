@@ -3,10 +3,8 @@ namespace Backlinks.Worker;
 /// <summary>What a worker run has done so far; safe to read while the run goes on.</summary>
 public sealed class WorkerTally
 {
-    /// <summary>The API's price of one backlinks call.</summary>
-    public const int CreditsPerCall = 3;
-
     private int _succeeded;
+    private int _paidCalls;
     private int _waiting;
     private int _failed;
     private int _retried;
@@ -25,10 +23,17 @@ public sealed class WorkerTally
     /// <summary>Messages with nothing to do: already finished, stale, unknown or unreadable.</summary>
     public int Skipped => Volatile.Read(ref _skipped);
 
-    /// <summary>Credits of the successful calls (3 each); refused calls are not counted.</summary>
-    public int CreditsSpent => Succeeded * CreditsPerCall;
+    /// <summary>Credits of the calls that returned data (3 each); refused calls and jobs served from a snapshot cost nothing.</summary>
+    public int CreditsSpent => Volatile.Read(ref _paidCalls) * Throttling.CreditLedger.CreditsPerCall;
 
-    internal void AddSucceeded() => Interlocked.Increment(ref _succeeded);
+    internal void AddSucceeded(bool paidCall)
+    {
+        Interlocked.Increment(ref _succeeded);
+        if (paidCall)
+        {
+            Interlocked.Increment(ref _paidCalls);
+        }
+    }
 
     internal void AddWaiting() => Interlocked.Increment(ref _waiting);
 

@@ -62,6 +62,19 @@ public sealed class WorkAndLookupCommandTests(AzuriteFixture azurite) : IAsyncLi
     }
 
     [Fact]
+    public async Task A_job_served_from_a_stored_snapshot_costs_no_credits()
+    {
+        await SubmitAsync("example.com");
+        await CliRunner.RunAsync(_pipeline, "work", "--until-empty");
+        await SubmitAsync("https://www.example.com/");
+
+        var run = await CliRunner.RunAsync(_pipeline, "work", "--until-empty");
+
+        Assert.Matches(@"│\s+1 │\s+0 │\s+0 │\s+0 │\s+0 │\s+0 │", run.Output);
+        Assert.Single(_pipeline.Api.Calls);
+    }
+
+    [Fact]
     public async Task Work_sends_a_job_that_keeps_failing_to_poison_and_fails_it()
     {
         await SubmitAsync("down.com");

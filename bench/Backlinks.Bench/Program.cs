@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Backlinks;
 using Backlinks.Sandbox;
+using Backlinks.Storage;
 using Backlinks.Submissions;
 using Backlinks.Worker;
 using Microsoft.Extensions.Configuration;
@@ -35,9 +36,10 @@ services.AddBacklinksPipeline(new ConfigurationBuilder().AddInMemoryCollection(n
 }).Build());
 await using var provider = services.BuildServiceProvider();
 
-var plan = SubmissionPlan.For(new LookupRequest(
-    Enumerable.Range(0, jobs).Select(i => new DomainInput($"bench{i}.example.com")).ToList(), false, false));
-await provider.GetRequiredService<SubmissionService>().SubmitAsync(plan, CancellationToken.None);
+await provider.GetRequiredService<StorageProvisioner>().CreateMissingAsync(CancellationToken.None);
+var domains = string.Join('\n', Enumerable.Range(0, jobs).Select(i => $"bench{i}.example.com"));
+await provider.GetRequiredService<SubmissionService>().SubmitAsync(
+    new SubmissionInput(System.Text.Encoding.UTF8.GetBytes(domains), SubmissionFormat.Lines, OnePerDomain: false, Force: false), CancellationToken.None);
 
 var clock = Stopwatch.StartNew();
 var tally = await provider.GetRequiredService<QueueWorker>().RunAsync(untilEmpty: true, new WorkerTally(), CancellationToken.None);

@@ -1,6 +1,7 @@
 using System.Net;
 using Backlinks.DomDetailer;
 using Backlinks.Jobs;
+using Backlinks.Queries;
 using Backlinks.Storage;
 using Backlinks.Submissions;
 using Backlinks.Throttling;
@@ -24,37 +25,48 @@ public static class ServiceCollectionExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
 
-        services.AddOptions<DomDetailerOptions>().Bind(configuration.GetSection(DomDetailerOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<DomDetailerOptions>, DomDetailerOptionsValidator>();
-        services.AddOptions<BackoffOptions>().Bind(configuration.GetSection(BackoffOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<BackoffOptions>, BackoffOptionsValidator>();
-        services.AddOptions<QueueWorkerOptions>().Bind(configuration.GetSection(QueueWorkerOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<QueueWorkerOptions>, QueueWorkerOptionsValidator>();
-        services.AddOptions<CacheOptions>().Bind(configuration.GetSection(CacheOptions.Section)).ValidateOnStart();
-        services.AddOptions<BudgetOptions>().Bind(configuration.GetSection(BudgetOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<CacheOptions>, ThrottlingOptionsValidator>();
-        services.AddSingleton<IValidateOptions<BudgetOptions>, ThrottlingOptionsValidator>();
-        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section));
+        services.AddValidatedOptions<DomDetailerOptions, DomDetailerOptionsValidator>(configuration, DomDetailerOptions.Section);
+        services.AddValidatedOptions<BackoffOptions, BackoffOptionsValidator>(configuration, BackoffOptions.Section);
+        services.AddValidatedOptions<QueueWorkerOptions, QueueWorkerOptionsValidator>(configuration, QueueWorkerOptions.Section);
+        services.AddValidatedOptions<CacheOptions, ThrottlingOptionsValidator>(configuration, CacheOptions.Section);
+        services.AddValidatedOptions<BudgetOptions, ThrottlingOptionsValidator>(configuration, BudgetOptions.Section);
+        services.AddValidatedOptions<StorageOptions, StorageOptionsValidator>(configuration, StorageOptions.Section);
 
+        // Singletons: they hold no per-job state (a job's state travels in its row and message) and the
+        // clients they share are thread-safe and pool connections. The exceptions are transient on purpose:
+        // they take the typed DomDetailerClient, which the HTTP client factory hands out per resolve so that
+        // its handlers are rotated; a singleton would keep one HttpClient forever.
         services.AddAzureClientsCore();
         services.AddSingleton(sp => StorageConnection.FromConfiguration(configuration, sp.GetRequiredService<AzureComponentFactory>()));
         services.AddSingleton<StorageClients>();
+        services.AddSingleton<StorageProvisioner>();
         services.AddSingleton<JobStore>();
         services.AddSingleton<JobQueue>();
         services.AddSingleton<MetricsStore>();
         services.AddSingleton<RawResponseStore>();
         services.AddSingleton<JobQueries>();
+        services.AddSingleton<AppStatusQuery>();
         services.AddSingleton<SubmissionService>();
         services.AddSingleton(sp => new BackoffPolicy(sp.GetRequiredService<IOptions<BackoffOptions>>(), Random.Shared));
+        services.AddSingleton<ApiAccount>();
+        services.AddSingleton<AccountState>();
         services.AddSingleton<CreditLedger>();
-        services.AddSingleton<SharedCalls>();
+        services.AddSingleton<CallReservations>();
         services.AddTransient<ApiGate>();
-        services.AddTransient<AppStatusQuery>();
         services.AddTransient<JobProcessor>();
         services.AddTransient<QueueWorker>();
 
         AddDomDetailerClient(services);
         return services;
+    }
+
+    /// <summary>Binds an options class from its section and checks it with its validator when the app starts.</summary>
+    private static void AddValidatedOptions<TOptions, TValidator>(this IServiceCollection services, IConfiguration configuration, string section)
+        where TOptions : class
+        where TValidator : class, IValidateOptions<TOptions>
+    {
+        services.AddOptions<TOptions>().Bind(configuration.GetSection(section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
     }
 
     private static void AddDomDetailerClient(IServiceCollection services)

@@ -3,8 +3,8 @@ using Backlinks.Cli.Hosting;
 using Backlinks.Cli.Output;
 using Backlinks.Domains;
 using Backlinks.Jobs;
+using Backlinks.Queries;
 using Backlinks.Storage;
-using Backlinks.Submissions;
 using Backlinks.Worker;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -44,21 +44,23 @@ internal sealed class LookupCommand(CliContext cli) : AsyncCommand<LookupCommand
         }
 
         await using var sandbox = await cli.StartSandboxIfAsync(settings.Sandbox);
-        await using var services = cli.CreatePipeline(sandbox);
+        await using var services = await cli.CreatePipelineAsync(cancellationToken, sandbox);
         var processor = services.GetRequiredService<JobProcessor>(); // validates the API settings first
 
-        // The same job row and processor as a queued job; the job runs here instead of waiting for a worker.
-        var request = new LookupRequest([new DomainInput(settings.Domain)], settings.OnePerDomain, settings.Force);
-        var submitted = await services.GetRequiredService<SubmissionService>()
-            .SubmitAsync(SubmissionPlan.For(request), cancellationToken, enqueue: false);
-        var job = submitted.Accepted.Single();
-        var jobId = new JobId(Guid.Parse(job.JobId));
-        var outcome = await processor.ProcessAsync(JobMessage.For(jobId).ToJson(), cancellationToken);
-        if (outcome.Kind == JobOutcomeKind.RetryMessage)
+        // The same message and processor as a queued job; the job runs here instead of waiting for a worker
+        // (its row is written from the message, as for any job whose message arrives first).
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        var jobId = JobId.New(now);
+        var message = JobMessage.ForNew(jobId, normalized.Domain!, settings.OnePerDomain, settings.Force, now);
+        var outcome = await processor.ProcessAsync(message.ToJson(), cancellationToken);
+        var action = MessageAction.For(outcome);
+        if (action.Kind != MessageActionKind.Complete)
         {
-            // As the host would: the job goes to the queue for another try by a worker.
-            var retryDelay = services.GetRequiredService<IOptions<QueueWorkerOptions>>().Value.VisibilityTimeout;
-            await services.GetRequiredService<JobQueue>().SendAsync(JobMessage.For(jobId), retryDelay, cancellationToken);
+            // As the host would: the job goes to the queue for a worker's next try.
+            var retryDelay = action.Kind == MessageActionKind.Retry
+                ? services.GetRequiredService<IOptions<QueueWorkerOptions>>().Value.VisibilityTimeout
+                : action.Delay;
+            await services.GetRequiredService<JobQueue>().SendAsync(message, retryDelay, cancellationToken);
         }
 
         var view = (await services.GetRequiredService<JobQueries>().GetJobAsync(jobId, cancellationToken))!;

@@ -3,6 +3,7 @@ using Backlinks.Cli.Hosting;
 using Backlinks.Cli.Output;
 using Backlinks.Domains;
 using Backlinks.Jobs;
+using Backlinks.Queries;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console.Cli;
 
@@ -39,7 +40,7 @@ internal sealed class MetricsCommand(CliContext cli) : AsyncCommand<MetricsComma
             domain = normalized.Domain ?? throw new CliException($"'{settings.Domain}' is not a valid domain: {normalized.Error}.");
         }
 
-        await using var services = cli.CreatePipeline();
+        await using var services = await cli.CreatePipelineAsync(cancellationToken);
         var queries = services.GetRequiredService<JobQueries>();
         IReadOnlyList<MetricsView> rows = domain is null ? await queries.GetAllLatestMetricsAsync(cancellationToken)
             : settings.History ? await queries.GetMetricsHistoryAsync(domain, cancellationToken)

@@ -1,7 +1,7 @@
 using Backlinks.Cli.Hosting;
 using Backlinks.Cli.Output;
 using Backlinks.Jobs;
-using Backlinks.Throttling;
+using Backlinks.Queries;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console.Cli;
 
@@ -24,7 +24,7 @@ internal sealed class StatusCommand(CliContext cli) : AsyncCommand<StatusCommand
     {
         if (settings.JobId is null)
         {
-            await using var pipeline = cli.CreatePipeline();
+            await using var pipeline = await cli.CreatePipelineAsync(cancellationToken);
             var status = await pipeline.GetRequiredService<AppStatusQuery>().GetAsync(cancellationToken);
             if (settings.Json)
             {
@@ -41,7 +41,7 @@ internal sealed class StatusCommand(CliContext cli) : AsyncCommand<StatusCommand
         {
             throw new CliException($"'{settings.JobId}' is not a job id: job ids are the UUIDs that 'backlinks submit' prints.");
         }
-        await using var services = cli.CreatePipeline();
+        await using var services = await cli.CreatePipelineAsync(cancellationToken);
         var job = await services.GetRequiredService<JobQueries>().GetJobAsync(id, cancellationToken)
             ?? throw new CliException($"no job has the id {id}.");
 

@@ -40,34 +40,30 @@ internal sealed class SubmitCommand(CliContext cli) : AsyncCommand<SubmitCommand
     {
         var body = await ReadAsync(settings.File, cancellationToken);
         var format = settings.File == StdinArgument ? LookupRequestParser.FormatFor(null, body)!.Value : LookupRequestParser.FormatForFile(settings.File, body);
-        var parsed = LookupRequestParser.Parse(body, format, settings.OnePerDomain, settings.Force);
-        if (parsed.Problem is { } problem)
-        {
-            throw new CliException(problem.Message, ExitCodes.NothingSubmitted);
-        }
+        var input = new SubmissionInput(body, format, settings.OnePerDomain, settings.Force);
 
-        var plan = SubmissionPlan.For(parsed.Request!);
-        if (plan.Lookups.Count == 0)
-        {
-            Report(settings, SubmissionResponse.NothingValid(plan));
-            return ExitCodes.NothingSubmitted;
-        }
-
-        await using var services = cli.CreatePipeline();
+        await using var services = await cli.CreatePipelineAsync(cancellationToken);
         var submissions = services.GetRequiredService<SubmissionService>();
-        var result = plan.Lookups.Count >= ProgressBarFrom && !settings.Json
-            ? await SubmitWithProgressAsync(submissions, plan, cancellationToken)
-            : await submissions.SubmitAsync(plan, cancellationToken);
+        var outcome = body.AsSpan().Count((byte)'\n') >= ProgressBarFrom && !settings.Json
+            ? await SubmitWithProgressAsync(submissions, input, cancellationToken)
+            : await submissions.SubmitAsync(input, cancellationToken);
 
-        if (result.Accepted.Count == 0 && !result.IsComplete)
+        switch (outcome.Status)
         {
-            throw new CliException($"nothing was queued: {ErrorReporter.Unreachable(cli.Configuration)}");
+            case SubmissionStatus.Refused:
+                throw new CliException(outcome.Problem!.Message, ExitCodes.NothingSubmitted);
+            case SubmissionStatus.NothingValid:
+                Report(settings, outcome.Response!);
+                return ExitCodes.NothingSubmitted;
+            case SubmissionStatus.Incomplete when outcome.Response!.Accepted.Count == 0 && !settings.Json:
+                throw new CliException($"nothing was queued: {ErrorReporter.Unreachable(cli.Configuration)}");
+            case SubmissionStatus.Incomplete:
+                Report(settings, outcome.Response!);
+                return ExitCodes.Error;
+            default:
+                Report(settings, outcome.Response!);
+                return outcome.Response!.Rejected.Count > 0 ? ExitCodes.SomeRejected : ExitCodes.Ok;
         }
-        var response = SubmissionResponse.From(result, plan);
-        Report(settings, response);
-        return !result.IsComplete ? ExitCodes.Error
-            : plan.Rejected.Count > 0 ? ExitCodes.SomeRejected
-            : ExitCodes.Ok;
     }
 
     private async Task<byte[]> ReadAsync(string file, CancellationToken cancellationToken)
@@ -90,11 +86,15 @@ internal sealed class SubmitCommand(CliContext cli) : AsyncCommand<SubmitCommand
         return body ?? throw new CliException(LookupRequestParser.TooLarge().Message, ExitCodes.NothingSubmitted);
     }
 
-    private async Task<SubmissionResult> SubmitWithProgressAsync(SubmissionService submissions, SubmissionPlan plan, CancellationToken cancellationToken) =>
+    private async Task<SubmissionOutcome> SubmitWithProgressAsync(SubmissionService submissions, SubmissionInput input, CancellationToken cancellationToken) =>
         await cli.Console.Progress().StartAsync(async progress =>
         {
-            var task = progress.AddTask("Queueing jobs", maxValue: plan.Lookups.Count);
-            return await submissions.SubmitAsync(plan, cancellationToken, new Reporter(sent => task.Value = sent));
+            var task = progress.AddTask("Queueing jobs");
+            return await submissions.SubmitAsync(input, cancellationToken, new Reporter(p =>
+            {
+                task.MaxValue = p.Total;
+                task.Value = p.Sent;
+            }));
         });
 
     private void Report(Settings settings, SubmissionResponse response)
@@ -140,8 +140,8 @@ internal sealed class SubmitCommand(CliContext cli) : AsyncCommand<SubmitCommand
     }
 
     /// <summary>Reports on the caller's thread (Progress&lt;T&gt; would post to the thread pool and lag behind).</summary>
-    private sealed class Reporter(Action<int> report) : IProgress<int>
+    private sealed class Reporter(Action<SubmissionProgress> report) : IProgress<SubmissionProgress>
     {
-        public void Report(int value) => report(value);
+        public void Report(SubmissionProgress value) => report(value);
     }
 }

@@ -32,11 +32,7 @@ internal sealed class WorkCommand(CliContext cli) : AsyncCommand<WorkCommand.Set
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         await using var sandbox = await cli.StartSandboxIfAsync(settings.Sandbox);
-        await using var services = cli.CreatePipeline(sandbox);
-        if (settings.Concurrency is { } concurrency)
-        {
-            services.GetRequiredService<IOptions<QueueWorkerOptions>>().Value.Concurrency = concurrency;
-        }
+        await using var services = await cli.CreatePipelineAsync(cancellationToken, sandbox);
         // Fail now, in one line, if the API settings are unusable, rather than on the first job.
         _ = services.GetRequiredService<IOptions<DomDetailer.DomDetailerOptions>>().Value;
 
@@ -46,7 +42,7 @@ internal sealed class WorkCommand(CliContext cli) : AsyncCommand<WorkCommand.Set
             ? "Working the queue until it is empty (Ctrl-C finishes the jobs in hand and stops)…"
             : "Working the queue (Ctrl-C finishes the jobs in hand and stops)…");
 
-        var run = worker.RunAsync(settings.UntilEmpty, tally, cancellationToken);
+        var run = worker.RunAsync(settings.UntilEmpty, tally, cancellationToken, settings.Concurrency);
         if (cli.Console.Profile.Capabilities.Interactive)
         {
             // A live line for people at a terminal; piped output gets the summary only.

@@ -1,4 +1,5 @@
 using Backlinks.Sandbox;
+using Backlinks.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
@@ -17,8 +18,11 @@ public sealed class CliContext(IAnsiConsole console, IConfiguration configuratio
 
     public TextReader Input { get; } = input;
 
-    /// <summary>The pipeline as the Functions app wires it; with a sandbox, pointed at the simulated API.</summary>
-    public ServiceProvider CreatePipeline(SandboxApi? sandbox = null)
+    /// <summary>
+    /// The pipeline as the Functions app wires it, with its storage resources created if missing (the
+    /// one place the CLI creates them); with a sandbox, pointed at the simulated API.
+    /// </summary>
+    public async Task<ServiceProvider> CreatePipelineAsync(CancellationToken cancellationToken, SandboxApi? sandbox = null)
     {
         var configuration = Configuration;
         if (sandbox is not null)
@@ -38,7 +42,17 @@ public sealed class CliContext(IAnsiConsole console, IConfiguration configuratio
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddBacklinksPipeline(configuration);
-        return services.BuildServiceProvider();
+        var provider = services.BuildServiceProvider();
+        try
+        {
+            await provider.GetRequiredService<StorageProvisioner>().CreateMissingAsync(cancellationToken);
+        }
+        catch
+        {
+            await provider.DisposeAsync();
+            throw;
+        }
+        return provider;
     }
 
     /// <summary>Starts the simulated API when asked for, and says plainly that its data is not real.</summary>

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Backlinks.Jobs;
-using Backlinks.Throttling;
+using Backlinks.Queries;
 using Spectre.Console;
 
 namespace Backlinks.Cli.Output;

@@ -1,5 +1,6 @@
 using Backlinks.Domains;
 using Backlinks.Jobs;
+using Backlinks.Queries;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;

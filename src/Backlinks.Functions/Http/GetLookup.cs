@@ -1,4 +1,5 @@
 using Backlinks.Jobs;
+using Backlinks.Queries;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;

@@ -1,4 +1,4 @@
-using Backlinks.Throttling;
+using Backlinks.Queries;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;

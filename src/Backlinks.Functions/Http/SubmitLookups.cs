@@ -32,21 +32,14 @@ public sealed class SubmitLookups(SubmissionService submissions)
             return ApiError.Result(400, "invalid_query", "onePerDomain and force take true or false.");
         }
 
-        var parsed = LookupRequestParser.Parse(body, format, onePerDomain, force);
-        if (parsed.Problem is { } problem)
+        var outcome = await submissions.SubmitAsync(new SubmissionInput(body, format, onePerDomain, force), cancellationToken);
+        return outcome.Status switch
         {
-            return Problem(problem);
-        }
-
-        var plan = SubmissionPlan.For(parsed.Request!);
-        if (plan.Lookups.Count == 0)
-        {
-            return new BadRequestObjectResult(SubmissionResponse.NothingValid(plan));
-        }
-
-        var result = await submissions.SubmitAsync(plan, cancellationToken);
-        var response = SubmissionResponse.From(result, plan);
-        return new ObjectResult(response) { StatusCode = result.IsComplete ? StatusCodes.Status202Accepted : StatusCodes.Status503ServiceUnavailable };
+            SubmissionStatus.Refused => Problem(outcome.Problem!),
+            SubmissionStatus.NothingValid => new BadRequestObjectResult(outcome.Response),
+            SubmissionStatus.Incomplete => new ObjectResult(outcome.Response) { StatusCode = StatusCodes.Status503ServiceUnavailable },
+            _ => new ObjectResult(outcome.Response) { StatusCode = StatusCodes.Status202Accepted },
+        };
     }
 
     private static ObjectResult Problem(SubmissionProblem problem) => ApiError.Result(problem.StatusCode, problem.Error, problem.Message);

@@ -4,17 +4,23 @@ using Microsoft.Azure.Functions.Worker;
 
 namespace Backlinks.Functions.Queue;
 
-/// <summary>Runs one job per message of <c>backlink-jobs</c>.</summary>
-public sealed class ProcessBacklinkJob(JobProcessor processor)
+/// <summary>Runs one job per message of the jobs queue (<c>Storage__JobsQueue</c>, default <c>backlink-jobs</c>).</summary>
+public sealed class ProcessBacklinkJob(JobProcessor processor, JobQueue queue)
 {
     [Function(nameof(ProcessBacklinkJob))]
-    public async Task Run([QueueTrigger(StorageOptions.DefaultJobsQueue)] string message, CancellationToken cancellationToken)
+    public async Task Run([QueueTrigger(StorageOptions.JobsQueueBinding)] string message, CancellationToken cancellationToken)
     {
         var outcome = await processor.ProcessAsync(message, cancellationToken);
-        if (outcome.Kind is JobOutcomeKind.RetryMessage or JobOutcomeKind.AheadOfRow)
+        var action = MessageAction.For(outcome);
+        switch (action.Kind)
         {
-            // Failing the invocation is how the host retries a message and, after maxDequeueCount, poisons it.
-            throw new JobRetryException(outcome.JobId!, outcome.Detail);
+            case MessageActionKind.ResendLater:
+                // The host cannot delay a message it holds without counting a failed delivery: send a delayed copy instead.
+                await queue.SendAsync(message, action.Delay, cancellationToken);
+                break;
+            case MessageActionKind.Retry:
+                // Failing the invocation is how the host retries a message and, after maxDequeueCount, poisons it.
+                throw new MessageRetryException(outcome);
         }
     }
 }

@@ -3,38 +3,11 @@ using Azure.Data.Tables;
 
 namespace Backlinks.Jobs;
 
-/// <summary>The job states a caller can see.</summary>
-public static class JobStatus
-{
-    public const string Queued = "queued";
-    public const string Running = "running";
-    public const string Waiting = "waiting";
-    public const string Succeeded = "succeeded";
-    public const string Failed = "failed";
-
-    public static bool IsTerminal(string status) => status is Succeeded or Failed;
-}
-
-/// <summary>Why a job waits for its next attempt.</summary>
-public static class WaitReason
-{
-    public const string RateLimited = "rate_limited";
-    public const string OutOfCredits = "out_of_credits";
-
-    /// <summary>Another job saw 402: the whole app is paused until credits are back.</summary>
-    public const string SharedPause = "shared_pause";
-
-    /// <summary>Another job saw 429: the whole app waits until the "not before" time.</summary>
-    public const string SharedRateLimit = "shared_rate_limit";
-
-    /// <summary>Another job is calling for the same (domain, onePerDomain); this one takes its result.</summary>
-    public const string SharedCall = "shared_call";
-
-    /// <summary>The daily credit budget is spent; the job waits for the next UTC day.</summary>
-    public const string Budget = "budget";
-}
-
-/// <summary>A row of <c>backlinkjobs</c>: PartitionKey = creation day (yyyyMMdd), RowKey = job id.</summary>
+/// <summary>
+/// A row of <c>backlinkjobs</c>: PartitionKey = creation day (yyyyMMdd), RowKey = job id. Its state
+/// changes only through the <c>Mark…</c> transitions below, each of which keeps the row consistent
+/// (a final state has no wait left, a wait has a reason and a time, and so on).
+/// </summary>
 public sealed class JobEntity : ITableEntity
 {
     public string PartitionKey { get; set; } = "";
@@ -77,7 +50,9 @@ public sealed class JobEntity : ITableEntity
     /// <summary>The typed id (a method, not a property, so that it is not written as a column).</summary>
     public JobId GetJobId() => new(Guid.Parse(JobId));
 
-    public static JobEntity NewQueued(JobId id, string domain, bool onePerDomain, bool force, DateTimeOffset now) => new()
+    public bool IsTerminal() => JobStatus.IsTerminal(Status);
+
+    public static JobEntity NewQueued(JobId id, string domain, bool onePerDomain, bool force, DateTimeOffset createdAt) => new()
     {
         PartitionKey = id.PartitionKey,
         RowKey = id.ToString(),
@@ -86,7 +61,96 @@ public sealed class JobEntity : ITableEntity
         OnePerDomain = onePerDomain,
         Force = force,
         Status = JobStatus.Queued,
-        CreatedAtUtc = now,
-        UpdatedAtUtc = now,
+        CreatedAtUtc = createdAt,
+        UpdatedAtUtc = createdAt,
     };
+
+    /// <summary>The row a message describes: how a job whose row was never written (or was lost) is rebuilt.</summary>
+    public static JobEntity FromMessage(JobMessage message)
+    {
+        var job = NewQueued(message.Id, message.Domain!, message.OnePerDomain, message.Force, message.CreatedAtUtc!.Value);
+        job.MessageSeq = message.Seq;
+        job.MessageToken = message.Token;
+        return job;
+    }
+
+    /// <summary>An API call is about to be made for this job.</summary>
+    public void MarkRunning(DateTimeOffset now)
+    {
+        EnsureOpen();
+        Status = JobStatus.Running;
+        Attempts++;
+        StartedAtUtc ??= now;
+        WaitReason = null;
+        NextAttemptAtUtc = null;
+        UpdatedAtUtc = now;
+    }
+
+    /// <summary>
+    /// The job waits until <paramref name="nextAttemptAtUtc"/>. Returns the message that carries it from
+    /// now on (a new sequence number and token), which the caller sends before writing this row.
+    /// </summary>
+    public JobMessage MarkWaiting(string reason, DateTimeOffset nextAttemptAtUtc, string explanation, DateTimeOffset now)
+    {
+        EnsureOpen();
+        Status = JobStatus.Waiting;
+        WaitReason = reason;
+        NextAttemptAtUtc = nextAttemptAtUtc;
+        LastError = explanation;
+        MessageSeq++;
+        MessageToken = Guid.NewGuid().ToString("N");
+        UpdatedAtUtc = now;
+        return JobMessage.For(this);
+    }
+
+    /// <summary>A transient failure: the job stays queued and its message is retried by the queue.</summary>
+    public void MarkRequeued(string reason, DateTimeOffset now)
+    {
+        EnsureOpen();
+        Status = JobStatus.Queued;
+        LastError = reason;
+        WaitReason = null;
+        NextAttemptAtUtc = null;
+        UpdatedAtUtc = now;
+    }
+
+    /// <summary>The job has its snapshot: fetched by itself, or served from another job's.</summary>
+    public void MarkSucceeded(SnapshotReference snapshot, DateTimeOffset now)
+    {
+        EnsureOpen();
+        Complete(JobStatus.Succeeded, lastError: null, now);
+        ServedFromCache = snapshot.JobId != JobId;
+        SnapshotJobId = snapshot.JobId;
+        RawBlobPath = snapshot.RawBlobPath;
+        FetchedAtUtc = snapshot.FetchedAtUtc;
+        BacklinkRows = snapshot.BacklinkRows;
+    }
+
+    public void MarkFailed(string reason, DateTimeOffset now)
+    {
+        EnsureOpen();
+        Complete(JobStatus.Failed, reason, now);
+    }
+
+    private void Complete(string status, string? lastError, DateTimeOffset now)
+    {
+        Status = status;
+        LastError = lastError;
+        WaitReason = null;
+        NextAttemptAtUtc = null;
+        CompletedAtUtc = now;
+        UpdatedAtUtc = now;
+    }
+
+    // A finished job never changes again: a transition out of a final state is a bug, not a retry.
+    private void EnsureOpen()
+    {
+        if (IsTerminal())
+        {
+            throw new InvalidOperationException($"Job {JobId} is already {Status}.");
+        }
+    }
 }
+
+/// <summary>The stored snapshot a job succeeded with.</summary>
+public sealed record SnapshotReference(string JobId, string RawBlobPath, DateTimeOffset FetchedAtUtc, int BacklinkRows);

@@ -1,56 +1,72 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Backlinks.Domains;
 
 namespace Backlinks.Jobs;
 
 /// <summary>
-/// The queue message: versioned, small, and keyed on the job id so that a redelivery is harmless.
-/// A re-sent (delayed) message carries the next <see cref="Seq"/> and a fresh <see cref="Token"/>; the
-/// job row records both once it is updated. A lower or different one is stale; a higher one is ahead
-/// of its row (the row update is still under way) and is retried, not dropped.
+/// The queue message: versioned, small, keyed on the job id so that a redelivery is harmless, and
+/// (from v2) carrying everything the job needs, so that a message whose row was never written still
+/// runs: the processor rebuilds the row from it. A re-sent (delayed) message carries the next
+/// <see cref="Seq"/> and a fresh <see cref="Token"/>; the job row records both once it is updated. A
+/// lower or different one is stale; a higher one is ahead of its row and is retried, not dropped.
 /// </summary>
 public sealed record JobMessage(
     [property: JsonPropertyName("v")] int Version,
     [property: JsonPropertyName("jobId")] string JobId,
+    [property: JsonPropertyName("domain")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Domain = null,
+    [property: JsonPropertyName("onePerDomain")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool OnePerDomain = false,
+    [property: JsonPropertyName("force")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Force = false,
+    [property: JsonPropertyName("createdAtUtc")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? CreatedAtUtc = null,
     [property: JsonPropertyName("token")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Token = null,
     [property: JsonPropertyName("seq")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int Seq = 0)
 {
-    public const int CurrentVersion = 1;
+    public const int CurrentVersion = 2;
 
-    /// <summary>The first message of a job.</summary>
-    public static JobMessage For(JobId id) => new(CurrentVersion, id.ToString());
+    /// <summary>v1 carried the job id only; such messages still run while their rows exist.</summary>
+    public const int IdOnlyVersion = 1;
+
+    /// <summary>The first message of a new job.</summary>
+    public static JobMessage ForNew(JobId id, string domain, bool onePerDomain, bool force, DateTimeOffset createdAtUtc) =>
+        new(CurrentVersion, id.ToString(), domain, onePerDomain, force, createdAtUtc.ToUniversalTime());
 
     /// <summary>The message the job row currently expects.</summary>
-    public static JobMessage For(JobEntity job) => new(CurrentVersion, job.JobId, job.MessageToken, job.MessageSeq);
+    public static JobMessage For(JobEntity job) =>
+        new(CurrentVersion, job.JobId, job.Domain, job.OnePerDomain, job.Force, job.CreatedAtUtc, job.MessageToken, job.MessageSeq);
+
+    /// <summary>True when the message can rebuild its job row.</summary>
+    [JsonIgnore]
+    public bool DescribesJob => Domain is not null && CreatedAtUtc is not null;
 
     public string ToJson() => JsonSerializer.Serialize(this);
 
     public static bool TryParse(string? body, [NotNullWhen(true)] out JobMessage? message, [NotNullWhen(false)] out string? error)
     {
         message = null;
+        JobMessage? read;
         try
         {
-            message = JsonSerializer.Deserialize<JobMessage>(body ?? "");
+            read = JsonSerializer.Deserialize<JobMessage>(body ?? "");
         }
         catch (JsonException)
         {
             error = "the message is not JSON";
             return false;
         }
-        if (message is null || message.Version != CurrentVersion)
+        error = read switch
         {
-            error = $"unsupported message version (expected v={CurrentVersion})";
-            message = null;
+            null or { Version: not (CurrentVersion or IdOnlyVersion) } => $"unsupported message version (expected v={CurrentVersion})",
+            _ when !Jobs.JobId.TryParse(read.JobId, out _) => "the message has no valid jobId",
+            { Version: CurrentVersion, Domain: null } or { Version: CurrentVersion, CreatedAtUtc: null } => "the message lacks its domain or creation time",
+            { Domain: { } domain } when DomainName.Normalize(domain) is not { IsValid: true } normalized || normalized.Domain != domain => "the message's domain is not a normalized domain",
+            _ => null,
+        };
+        if (error is not null)
+        {
             return false;
         }
-        if (!Jobs.JobId.TryParse(message.JobId, out _))
-        {
-            error = "the message has no valid jobId";
-            message = null;
-            return false;
-        }
-        error = null;
+        message = read!;
         return true;
     }
 

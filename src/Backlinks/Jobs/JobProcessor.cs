@@ -1,3 +1,4 @@
+using System.Globalization;
 using Backlinks.DomDetailer;
 using Backlinks.Storage;
 using Backlinks.Throttling;
@@ -9,17 +10,18 @@ namespace Backlinks.Jobs;
 /// <summary>
 /// Runs one job message: serves it from a fresh snapshot, or, when the app-wide gates allow, calls the
 /// API once and stores the answer, or schedules the next attempt. Nothing here waits: a 429, 402, pause,
-/// budget or shared call re-sends the job with a visibility delay and completes the message.
+/// budget or shared call re-sends the job with a visibility delay and completes the message. Expected
+/// failures, storage faults included, come back as an outcome; <see cref="MessageAction.For"/> says what
+/// the queue runner does with the message.
 /// </summary>
 public sealed partial class JobProcessor(
-    StorageClients storage,
     JobStore jobs,
     JobQueue queue,
     MetricsStore metrics,
     RawResponseStore raw,
     DomDetailerClient api,
     ApiGate apiGate,
-    SharedCalls sharedCalls,
+    CallReservations reservations,
     CreditLedger ledger,
     BackoffPolicy backoff,
     IOptions<BackoffOptions> backoffOptions,
@@ -35,113 +37,16 @@ public sealed partial class JobProcessor(
 
     public async Task<JobOutcome> ProcessAsync(string messageBody, CancellationToken cancellationToken)
     {
-        var (job, skip) = await LoadCurrentJobAsync(messageBody, cancellationToken);
-        if (job is null)
-        {
-            return skip!;
-        }
-
-        // Spend nothing twice: a snapshot fresh enough for this job answers it without a call.
-        var now = time.GetUtcNow();
-        if (await metrics.GetNewestAsync(job.Domain, job.OnePerDomain, cancellationToken) is { } snapshot && IsFreshFor(job, snapshot, now))
-        {
-            return await ServeFromSnapshotAsync(job, snapshot, cancellationToken);
-        }
-
-        var gate = await apiGate.CheckAsync(cancellationToken);
-        if (!gate.MayCall)
-        {
-            return await DeferAsync(job, gate.WaitReason!, backoff.AtLeast(gate.Until!.Value - now), Explain(gate.WaitReason!), cancellationToken);
-        }
-
-        if (!await sharedCalls.TryClaimAsync(job.Domain, job.OnePerDomain, job.JobId, now, cancellationToken))
-        {
-            return await DeferAsync(job, WaitReason.SharedCall, backoff.AtLeast(_cache.SharedCallWait), Explain(WaitReason.SharedCall), cancellationToken);
-        }
         try
         {
-            return await CallAsync(job, now, cancellationToken);
+            return await RunAsync(messageBody, cancellationToken);
         }
-        finally
+        catch (Exception e) when (StorageFaults.IsTransient(e) && !cancellationToken.IsCancellationRequested)
         {
-            await sharedCalls.ReleaseAsync(job.Domain, job.OnePerDomain, job.JobId, CancellationToken.None);
+            LogStorageFault(logger, e.GetType().Name, e.Message);
+            return new JobOutcome(JobOutcomeKind.RetryMessage, null, $"storage failed: {e.Message}");
         }
     }
-
-    private async Task<JobOutcome> CallAsync(JobEntity job, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var day = CreditLedger.DayKey(now);
-        if (!await ledger.TryReserveAsync(day, cancellationToken))
-        {
-            var nextDay = CreditLedger.NextDay(now);
-            return await DeferAsync(job, WaitReason.Budget, backoff.AtLeast(nextDay - now),
-                $"the daily budget of {ledger.DailyBudget} credits is spent; waiting for {nextDay:yyyy-MM-dd} UTC", cancellationToken);
-        }
-
-        job.Status = JobStatus.Running;
-        job.Attempts++;
-        job.StartedAtUtc ??= now;
-        job.UpdatedAtUtc = now;
-        job.WaitReason = null;
-        job.NextAttemptAtUtc = null;
-        if (!await jobs.TryReplaceAsync(job, cancellationToken))
-        {
-            await ledger.ReleaseAsync(day, CancellationToken.None);
-            return new JobOutcome(JobOutcomeKind.Skipped, job.JobId, "another worker took the job");
-        }
-
-        BacklinksFetchResult result;
-        try
-        {
-            result = await api.GetBacklinksAsync(job.Domain, job.OnePerDomain, cancellationToken);
-        }
-        catch
-        {
-            await ledger.ReleaseAsync(day, CancellationToken.None);
-            throw;
-        }
-        if (result is not BacklinksFetched)
-        {
-            // Only an answer with data is paid for.
-            await ledger.ReleaseAsync(day, cancellationToken);
-        }
-
-        switch (result)
-        {
-            case BacklinksFetched fetched:
-                return await SucceedAsync(job, fetched, cancellationToken);
-            case BacklinksRateLimited limited:
-                var notBefore = await apiGate.OnRateLimitedAsync(backoff.RateLimitDelay(++job.RateLimitedCount, limited.RetryAfter), cancellationToken);
-                return await DeferAsync(job, WaitReason.RateLimited, notBefore - time.GetUtcNow(), "rate limited (HTTP 429)", cancellationToken);
-            case BacklinksOutOfCredits:
-                job.OutOfCreditsCount++;
-                var pauseEnds = await apiGate.OnOutOfCreditsAsync(cancellationToken);
-                return await DeferAsync(job, WaitReason.OutOfCredits, backoff.AtLeast(pauseEnds - time.GetUtcNow()), "out of credits (HTTP 402)", cancellationToken);
-            case BacklinksInvalidRequest invalid:
-                return await FailAsync(job, $"the API refused the request (HTTP {invalid.Status} {invalid.Error}): {invalid.Message}", cancellationToken);
-            case BacklinksInvalidApiKey badKey:
-                return await FailForBadKeyAsync(job, badKey, cancellationToken);
-            case BacklinksTransientFailure transient:
-                return await RetryMessageAsync(job, transient.Reason, cancellationToken);
-            default:
-                throw new InvalidOperationException($"Unhandled result {result.GetType().Name}.");
-        }
-    }
-
-    /// <summary>
-    /// A snapshot fetched after the job was created (another job's call for the same pair, or this
-    /// job's own before a crash) always serves; an older one only within the cache window and without force.
-    /// </summary>
-    private bool IsFreshFor(JobEntity job, MetricsSnapshotEntity snapshot, DateTimeOffset now) =>
-        snapshot.FetchedAtUtc >= job.CreatedAtUtc || (!job.Force && now - snapshot.FetchedAtUtc < _cache.Window);
-
-    private static string Explain(string waitReason) => waitReason switch
-    {
-        WaitReason.SharedPause => "the app is paused: out of credits (HTTP 402)",
-        WaitReason.SharedRateLimit => "the app is slowed down after HTTP 429",
-        WaitReason.SharedCall => "another job is fetching the same domain; this one takes its result",
-        _ => waitReason,
-    };
 
     /// <summary>Called for a message the host moved to the poison queue: the job fails with its last error.</summary>
     public async Task<JobOutcome> FailPoisonedAsync(string messageBody, CancellationToken cancellationToken)
@@ -155,7 +60,164 @@ public sealed partial class JobProcessor(
         return await FailAsync(job, $"gave up after {attempts}: {job.LastError ?? "the message could not be processed"}", cancellationToken);
     }
 
-    /// <summary>The job this message may still run, or why there is nothing to do for it.</summary>
+    private async Task<JobOutcome> RunAsync(string messageBody, CancellationToken cancellationToken)
+    {
+        var (job, skip) = await LoadCurrentJobAsync(messageBody, cancellationToken);
+        if (job is null)
+        {
+            return skip!;
+        }
+
+        // Spend nothing twice: a snapshot fresh enough for this job answers it without a call.
+        var now = time.GetUtcNow();
+        var (pairNewest, latest) = await metrics.FindNewestAsync(job.Domain, job.OnePerDomain, cancellationToken);
+        if (pairNewest is not null && IsFreshFor(job, pairNewest, now))
+        {
+            return await SucceedAsync(job, Reference(pairNewest), paidCall: false, cancellationToken);
+        }
+
+        var gate = await apiGate.CheckAsync(cancellationToken);
+        if (!gate.MayCall)
+        {
+            return await DeferAsync(job, gate.WaitReason!, backoff.AtLeast(gate.Until!.Value - now), Explain(gate.WaitReason!), cancellationToken);
+        }
+
+        switch (await reservations.TryReserveAsync(job.JobId, job.Domain, job.OnePerDomain, pairNewest?.FetchedAtUtc, cancellationToken))
+        {
+            case BudgetSpent:
+                var nextDay = CreditLedger.NextDay(now);
+                return await DeferAsync(job, WaitReason.Budget, backoff.AtLeast(nextDay - now),
+                    $"the daily budget of {ledger.DailyBudget} credits is spent; waiting for {nextDay:yyyy-MM-dd} UTC", cancellationToken);
+            case CallShared:
+                return await DeferAsync(job, WaitReason.SharedCall, backoff.AtLeast(_cache.SharedCallWait), Explain(WaitReason.SharedCall), cancellationToken);
+            case CallReserved reserved:
+                return await CallAsync(job, reserved, latest, cancellationToken);
+            default:
+                throw new InvalidOperationException("Unhandled reservation.");
+        }
+    }
+
+    private async Task<JobOutcome> CallAsync(JobEntity job, CallReserved reserved, MetricsSnapshotEntity? latest, CancellationToken cancellationToken)
+    {
+        // An earlier attempt of this job got as far as the call: if it stored the answer, finish from it.
+        if (reserved.PreviousClaimAtUtc is { } claimedAt && await FindStoredAnswerAsync(job, claimedAt, cancellationToken) is { } stored)
+        {
+            await ledger.ReleaseAsync(reserved.LedgerRow, CancellationToken.None);
+            LogResumed(logger, job.JobId, stored.Path);
+            return await StoreAsync(job, stored, parsed: null, latest, paidCall: false, cancellationToken);
+        }
+
+        job.MarkRunning(time.GetUtcNow());
+        BacklinksFetchResult result;
+        try
+        {
+            result = await api.GetBacklinksAsync(job.Domain, job.OnePerDomain, cancellationToken);
+        }
+        catch
+        {
+            await GiveBackAsync(job, reserved);
+            throw;
+        }
+        if (result is not BacklinksFetched)
+        {
+            // Only an answer with data is paid for.
+            await GiveBackAsync(job, reserved);
+        }
+
+        switch (result)
+        {
+            case BacklinksFetched fetched:
+                var answer = await UploadAsync(job, fetched, cancellationToken);
+                return await StoreAsync(job, answer, fetched.Response, latest, paidCall: true, cancellationToken);
+            case BacklinksRateLimited limited:
+                var notBefore = await apiGate.OnRateLimitedAsync(backoff.RateLimitDelay(++job.RateLimitedCount, limited.RetryAfter), cancellationToken);
+                return await DeferAsync(job, WaitReason.RateLimited, notBefore - time.GetUtcNow(), "rate limited (HTTP 429)", cancellationToken);
+            case BacklinksOutOfCredits:
+                job.OutOfCreditsCount++;
+                var pauseEnds = await apiGate.OnOutOfCreditsAsync(cancellationToken);
+                return await DeferAsync(job, WaitReason.OutOfCredits, backoff.AtLeast(pauseEnds - time.GetUtcNow()), "out of credits (HTTP 402)", cancellationToken);
+            case BacklinksInvalidRequest invalid:
+                return await FailAsync(job, $"the API refused the request (HTTP {invalid.Status} {invalid.Error}): {invalid.Message}", cancellationToken);
+            case BacklinksInvalidApiKey badKey:
+                LogBadKey(logger, job.JobId, badKey.Error, badKey.Message);
+                return await FailAsync(job, $"the API key was rejected (HTTP 401 {badKey.Error}): check the DomDetailer__ApiKey setting", cancellationToken);
+            case BacklinksTransientFailure transient:
+                return await RequeueAsync(job, transient.Reason, cancellationToken);
+            default:
+                throw new InvalidOperationException($"Unhandled result {result.GetType().Name}.");
+        }
+    }
+
+    private async Task GiveBackAsync(JobEntity job, CallReserved reserved)
+    {
+        await ledger.ReleaseAsync(reserved.LedgerRow, CancellationToken.None);
+        await reservations.ReleaseAsync(job.JobId, job.Domain, job.OnePerDomain, CancellationToken.None);
+    }
+
+    private async Task<StoredAnswer> UploadAsync(JobEntity job, BacklinksFetched fetched, CancellationToken cancellationToken)
+    {
+        var fetchedAt = time.GetUtcNow();
+        var path = RawResponseStore.PathFor(job.Domain, fetchedAt, job.JobId);
+        var metadata = new Dictionary<string, string>
+        {
+            ["jobId"] = job.JobId,
+            ["domain"] = job.Domain,
+            ["fetchedAtUtc"] = fetchedAt.ToString("O", CultureInfo.InvariantCulture),
+            ["onePerDomain"] = job.OnePerDomain ? "true" : "false",
+        };
+        await raw.UploadAsync(path, fetched.RawJson, metadata, cancellationToken);
+        return new StoredAnswer(path, fetched.RawJson, metadata);
+    }
+
+    /// <summary>Writes the metrics of a stored answer and marks the job succeeded with it.</summary>
+    /// <param name="parsed">The answer as already read, or null to read it from the stored bytes.</param>
+    private async Task<JobOutcome> StoreAsync(JobEntity job, StoredAnswer answer, BacklinksResponse? parsed, MetricsSnapshotEntity? latest, bool paidCall, CancellationToken cancellationToken)
+    {
+        var fetchedAt = DateTimeOffset.Parse(answer.Metadata["fetchedAtUtc"], CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+        var response = parsed;
+        if (response is null && !BacklinksResponseParser.TryParse(answer.RawJson.Span, out response, out var error))
+        {
+            return await FailAsync(job, $"{error}; the answer is stored at {answer.Path}", cancellationToken);
+        }
+        var snapshot = MetricsSnapshotEntity.ForHistory(job.Domain, job.JobId, job.OnePerDomain, fetchedAt, response!, answer.Path);
+        await metrics.SaveAsync(snapshot, latest, cancellationToken);
+        LogStored(logger, job.JobId, job.Domain, snapshot.BacklinkRows, answer.Path);
+        return await SucceedAsync(job, Reference(snapshot), paidCall, cancellationToken);
+    }
+
+    /// <summary>The answer an earlier attempt stored: fetched on the day of its claim, or just after midnight.</summary>
+    private async Task<StoredAnswer?> FindStoredAnswerAsync(JobEntity job, DateTimeOffset claimedAt, CancellationToken cancellationToken)
+    {
+        foreach (var day in new[] { claimedAt, claimedAt.AddDays(1) })
+        {
+            if (await raw.FindAsync(RawResponseStore.PathFor(job.Domain, day, job.JobId), cancellationToken) is { } stored &&
+                stored.Metadata.ContainsKey("fetchedAtUtc"))
+            {
+                return stored;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// A snapshot fetched after the job was created (another job's call for the same pair, or this
+    /// job's own before a crash) always serves; an older one only within the cache window and without force.
+    /// </summary>
+    private bool IsFreshFor(JobEntity job, MetricsSnapshotEntity snapshot, DateTimeOffset now) =>
+        snapshot.FetchedAtUtc >= job.CreatedAtUtc || (!job.Force && now - snapshot.FetchedAtUtc < _cache.Window);
+
+    private static SnapshotReference Reference(MetricsSnapshotEntity snapshot) =>
+        new(snapshot.JobId, snapshot.RawBlobPath, snapshot.FetchedAtUtc, snapshot.BacklinkRows);
+
+    private static string Explain(string waitReason) => waitReason switch
+    {
+        WaitReason.SharedPause => "the app is paused: out of credits (HTTP 402)",
+        WaitReason.SharedRateLimit => "the app is slowed down after HTTP 429",
+        WaitReason.SharedCall => "another job is fetching the same domain; this one takes its result",
+        _ => waitReason,
+    };
+
+    /// <summary>The job this message may still run (its row rebuilt from the message if it is missing), or why there is nothing to do.</summary>
     private async Task<(JobEntity? Job, JobOutcome? Skip)> LoadCurrentJobAsync(string messageBody, CancellationToken cancellationToken)
     {
         if (!JobMessage.TryParse(messageBody, out var message, out var parseError))
@@ -164,14 +226,20 @@ public sealed partial class JobProcessor(
             return (null, new JobOutcome(JobOutcomeKind.Skipped, null, $"unreadable message dropped: {parseError}"));
         }
 
-        await storage.EnsureCreatedAsync();
         var job = await jobs.GetAsync(message.Id, cancellationToken);
+        if (job is null && message.DescribesJob)
+        {
+            // The message goes out before its row: a submission stopped in between still runs its jobs.
+            var rebuilt = JobEntity.FromMessage(message);
+            job = await jobs.TryAddAsync(rebuilt, cancellationToken) ? rebuilt : await jobs.GetAsync(message.Id, cancellationToken);
+            LogRebuilt(logger, message.JobId);
+        }
         if (job is null)
         {
             LogUnknownJob(logger, message.JobId);
             return (null, new JobOutcome(JobOutcomeKind.Skipped, message.JobId, "no such job"));
         }
-        if (JobStatus.IsTerminal(job.Status))
+        if (job.IsTerminal())
         {
             return (null, new JobOutcome(JobOutcomeKind.Skipped, job.JobId, $"already {job.Status}"));
         }
@@ -187,105 +255,61 @@ public sealed partial class JobProcessor(
         return (job, null);
     }
 
-    private async Task<JobOutcome> ServeFromSnapshotAsync(JobEntity job, MetricsSnapshotEntity snapshot, CancellationToken cancellationToken)
+    private async Task<JobOutcome> SucceedAsync(JobEntity job, SnapshotReference snapshot, bool paidCall, CancellationToken cancellationToken)
     {
-        Complete(job, JobStatus.Succeeded, time.GetUtcNow(), lastError: null);
-        job.ServedFromCache = snapshot.JobId != job.JobId;
-        job.SnapshotJobId = snapshot.JobId;
-        job.RawBlobPath = snapshot.RawBlobPath;
-        job.FetchedAtUtc = snapshot.FetchedAtUtc;
-        job.BacklinkRows = snapshot.BacklinkRows;
-        await jobs.TryReplaceAsync(job, cancellationToken);
-        LogServedFromSnapshot(logger, job.JobId, job.Domain, snapshot.JobId);
-        return new JobOutcome(JobOutcomeKind.Succeeded, job.JobId, $"served from the snapshot of job {snapshot.JobId}: {snapshot.RawBlobPath}");
-    }
-
-    private async Task<JobOutcome> SucceedAsync(JobEntity job, BacklinksFetched fetched, CancellationToken cancellationToken)
-    {
-        var fetchedAt = time.GetUtcNow();
-        var path = RawResponseStore.PathFor(job.Domain, fetchedAt, job.JobId);
-        await raw.UploadAsync(path, fetched.RawJson, new Dictionary<string, string>
+        job.MarkSucceeded(snapshot, time.GetUtcNow());
+        if (!await jobs.TryReplaceAsync(job, cancellationToken))
         {
-            ["jobId"] = job.JobId,
-            ["domain"] = job.Domain,
-            ["fetchedAtUtc"] = fetchedAt.ToString("O"),
-            ["onePerDomain"] = job.OnePerDomain ? "true" : "false",
-        }, cancellationToken);
-
-        var snapshot = MetricsSnapshotEntity.ForHistory(job.Domain, job.JobId, job.OnePerDomain, fetchedAt, fetched.Response, path);
-        await metrics.SaveAsync(snapshot, cancellationToken);
-
-        Complete(job, JobStatus.Succeeded, fetchedAt, lastError: null);
-        job.FetchedAtUtc = fetchedAt;
-        job.RawBlobPath = path;
-        job.SnapshotJobId = job.JobId;
-        job.BacklinkRows = snapshot.BacklinkRows;
-        await jobs.TryReplaceAsync(job, cancellationToken);
-        LogSucceeded(logger, job.JobId, job.Domain, snapshot.BacklinkRows, path);
-        return new JobOutcome(JobOutcomeKind.Succeeded, job.JobId, path) { PaidCall = true };
+            // Someone else changed the row meanwhile; the snapshot is stored either way, so record it on the row as it is now.
+            var current = await jobs.GetAsync(job.GetJobId(), cancellationToken);
+            if (current is not null && !current.IsTerminal())
+            {
+                current.MarkSucceeded(snapshot, time.GetUtcNow());
+                await jobs.TryReplaceAsync(current, cancellationToken);
+            }
+        }
+        if (job.ServedFromCache)
+        {
+            LogServedFromSnapshot(logger, job.JobId, job.Domain, snapshot.JobId);
+        }
+        return new JobOutcome(JobOutcomeKind.Succeeded, job.JobId,
+            job.ServedFromCache ? $"served from the snapshot of job {snapshot.JobId}: {snapshot.RawBlobPath}" : snapshot.RawBlobPath)
+        { PaidCall = paidCall };
     }
 
-    private async Task<JobOutcome> DeferAsync(JobEntity job, string reason, TimeSpan delay, string error, CancellationToken cancellationToken)
+    private async Task<JobOutcome> DeferAsync(JobEntity job, string reason, TimeSpan delay, string explanation, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var next = now + delay;
         if (next - job.CreatedAtUtc > _backoff.MaxWait)
         {
-            return await FailAsync(job, $"gave up: still {error} after waiting since {job.CreatedAtUtc:u} (limit {_backoff.MaxWait})", cancellationToken);
+            return await FailAsync(job, $"gave up: still {explanation} after waiting since {job.CreatedAtUtc:u} (limit {_backoff.MaxWait})", cancellationToken);
         }
 
         // Send first, then record it: if recording fails, this message is retried and re-sends with the
         // same sequence number and a new token, which makes the first one stale. A message delivered
         // before its record lands is "ahead" and retried. So no job is lost, and none runs twice.
-        var token = Guid.NewGuid().ToString("N");
-        var seq = job.MessageSeq + 1;
-        await queue.SendAsync(new JobMessage(JobMessage.CurrentVersion, job.JobId, token, seq), delay < MinimumDelay ? MinimumDelay : delay, cancellationToken);
-
-        job.Status = JobStatus.Waiting;
-        job.WaitReason = reason;
-        job.NextAttemptAtUtc = next;
-        job.MessageToken = token;
-        job.MessageSeq = seq;
-        job.LastError = error;
-        job.UpdatedAtUtc = now;
+        var message = job.MarkWaiting(reason, next, explanation, now);
+        await queue.SendAsync(message, delay < MinimumDelay ? MinimumDelay : delay, cancellationToken);
         if (!await jobs.TryReplaceAsync(job, cancellationToken))
         {
-            throw new JobRetryException(job.JobId, "the job row changed while scheduling the next attempt");
+            return new JobOutcome(JobOutcomeKind.RetryMessage, job.JobId, "the job row changed while scheduling the next attempt");
         }
         LogDeferred(logger, job.JobId, job.Domain, reason, delay.TotalSeconds, next);
         return new JobOutcome(JobOutcomeKind.Deferred, job.JobId, reason, next);
     }
 
-    private async Task<JobOutcome> FailForBadKeyAsync(JobEntity job, BacklinksInvalidApiKey badKey, CancellationToken cancellationToken)
-    {
-        LogBadKey(logger, job.JobId, badKey.Error, badKey.Message);
-        return await FailAsync(job, $"the API key was rejected (HTTP 401 {badKey.Error}): check the DomDetailer__ApiKey setting", cancellationToken);
-    }
-
     private async Task<JobOutcome> FailAsync(JobEntity job, string reason, CancellationToken cancellationToken)
     {
-        Complete(job, JobStatus.Failed, time.GetUtcNow(), reason);
+        job.MarkFailed(reason, time.GetUtcNow());
         await jobs.TryReplaceAsync(job, cancellationToken);
         LogFailed(logger, job.JobId, job.Domain, reason);
         return new JobOutcome(JobOutcomeKind.Failed, job.JobId, reason);
     }
 
-    /// <summary>The part every final state shares: the status, the times, no wait left.</summary>
-    private static void Complete(JobEntity job, string status, DateTimeOffset now, string? lastError)
+    private async Task<JobOutcome> RequeueAsync(JobEntity job, string reason, CancellationToken cancellationToken)
     {
-        job.Status = status;
-        job.LastError = lastError;
-        job.WaitReason = null;
-        job.NextAttemptAtUtc = null;
-        job.CompletedAtUtc = now;
-        job.UpdatedAtUtc = now;
-    }
-
-    private async Task<JobOutcome> RetryMessageAsync(JobEntity job, string reason, CancellationToken cancellationToken)
-    {
-        job.Status = JobStatus.Queued;
-        job.LastError = reason;
-        job.UpdatedAtUtc = time.GetUtcNow();
+        job.MarkRequeued(reason, time.GetUtcNow());
         await jobs.TryReplaceAsync(job, cancellationToken);
         LogTransient(logger, job.JobId, job.Domain, job.Attempts, reason);
         return new JobOutcome(JobOutcomeKind.RetryMessage, job.JobId, reason);
@@ -297,11 +321,17 @@ public sealed partial class JobProcessor(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped a message for unknown job {JobId}")]
     private static partial void LogUnknownJob(ILogger logger, string jobId);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} had no row: rebuilt it from its message")]
+    private static partial void LogRebuilt(ILogger logger, string jobId);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} ({Domain}) served from the snapshot of job {SnapshotJobId}: no call")]
     private static partial void LogServedFromSnapshot(ILogger logger, string jobId, string domain, string snapshotJobId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} ({Domain}) succeeded: {Rows} backlink rows stored at {Path}")]
-    private static partial void LogSucceeded(ILogger logger, string jobId, string domain, int rows, string path);
+    private static partial void LogStored(ILogger logger, string jobId, string domain, int rows, string path);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} resumed from the answer an earlier attempt stored at {Path}: no second call")]
+    private static partial void LogResumed(ILogger logger, string jobId, string path);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} ({Domain}) waits ({Reason}) {DelaySeconds:0} s, until {NextAttempt:u}")]
     private static partial void LogDeferred(ILogger logger, string jobId, string domain, string reason, double delaySeconds, DateTimeOffset nextAttempt);
@@ -314,4 +344,7 @@ public sealed partial class JobProcessor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} ({Domain}) attempt {Attempt} hit a transient failure, the queue will retry: {Reason}")]
     private static partial void LogTransient(ILogger logger, string jobId, string domain, int attempt, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Storage failed while processing a job message ({Type}); the queue will retry it: {Error}")]
+    private static partial void LogStorageFault(ILogger logger, string type, string error);
 }

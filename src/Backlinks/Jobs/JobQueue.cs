@@ -11,9 +11,13 @@ public sealed class JobQueue(StorageClients storage)
     // A message must not expire while its job waits (the default time-to-live is 7 days): -1 means never.
     private static readonly TimeSpan NeverExpires = TimeSpan.FromSeconds(-1);
 
-    public async Task SendAsync(JobMessage message, TimeSpan? delay, CancellationToken cancellationToken)
+    public Task SendAsync(JobMessage message, TimeSpan? delay, CancellationToken cancellationToken) =>
+        SendAsync(message.ToJson(), delay, cancellationToken);
+
+    /// <summary>Sends a message body as it is: how a runner re-sends a message it received.</summary>
+    public async Task SendAsync(string body, TimeSpan? delay, CancellationToken cancellationToken)
     {
         var visibility = delay is { } d ? (d > MaxDelay ? MaxDelay : d < TimeSpan.Zero ? TimeSpan.Zero : d) : (TimeSpan?)null;
-        await storage.JobsQueue.SendMessageAsync(message.ToJson(), visibility, NeverExpires, cancellationToken);
+        await storage.JobsQueue.SendMessageAsync(body, visibility, NeverExpires, cancellationToken);
     }
 }

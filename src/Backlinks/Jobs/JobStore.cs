@@ -10,6 +10,21 @@ public sealed class JobStore(StorageClients storage)
     public Task InsertAsync(IEnumerable<JobEntity> jobs, CancellationToken cancellationToken) =>
         TableBatches.SubmitAsync(storage.JobsTable, jobs, TableTransactionActionType.Add, cancellationToken);
 
+    /// <summary>Adds one row; false when a row with its id is already there.</summary>
+    public async Task<bool> TryAddAsync(JobEntity job, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await storage.JobsTable.AddEntityAsync(job, cancellationToken);
+            job.ETag = response.Headers.ETag ?? job.ETag;
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            return false;
+        }
+    }
+
     public async Task<JobEntity?> GetAsync(JobId id, CancellationToken cancellationToken)
     {
         var row = await storage.JobsTable.GetEntityIfExistsAsync<JobEntity>(id.PartitionKey, id.ToString(), cancellationToken: cancellationToken);

@@ -9,10 +9,40 @@ public sealed class MetricsStore(StorageClients storage)
     /// Upserts the history row (keyed on the job id, so a redelivery rewrites the same row) and
     /// replaces the domain's latest row unless a newer snapshot is already there.
     /// </summary>
-    public async Task SaveAsync(MetricsSnapshotEntity snapshot, CancellationToken cancellationToken)
+    /// <param name="latestAsRead">The latest row as this job read it (or null when there was none): with its
+    /// ETag the replace is one conditional write; only when someone wrote in between is it read again.</param>
+    public async Task SaveAsync(MetricsSnapshotEntity snapshot, MetricsSnapshotEntity? latestAsRead, CancellationToken cancellationToken)
     {
         await storage.MetricsTable.UpsertEntityAsync(snapshot, TableUpdateMode.Replace, cancellationToken);
-        await ReplaceLatestIfNewerAsync(snapshot.AsLatest(), cancellationToken);
+        var latest = snapshot.AsLatest();
+        if (latestAsRead is not null && latestAsRead.FetchedAtUtc > latest.FetchedAtUtc)
+        {
+            return;
+        }
+        try
+        {
+            await (latestAsRead is null
+                ? storage.LatestMetricsTable.AddEntityAsync(latest, cancellationToken)
+                : storage.LatestMetricsTable.UpdateEntityAsync(latest, latestAsRead.ETag, TableUpdateMode.Replace, cancellationToken));
+        }
+        catch (Azure.RequestFailedException e) when (e.Status is 409 or 412)
+        {
+            await ReplaceLatestIfNewerAsync(latest, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The newest snapshot of a (domain, onePerDomain) pair, and the domain's latest row. One point read
+    /// when the latest row is of the same pair (the usual case); otherwise a query of the pair's history too.
+    /// </summary>
+    public async Task<(MetricsSnapshotEntity? PairNewest, MetricsSnapshotEntity? Latest)> FindNewestAsync(string domain, bool onePerDomain, CancellationToken cancellationToken)
+    {
+        var latest = await GetLatestAsync(domain, cancellationToken);
+        if (latest is null || latest.OnePerDomain == onePerDomain)
+        {
+            return (latest, latest);
+        }
+        return (await GetNewestAsync(domain, onePerDomain, cancellationToken), latest);
     }
 
     public async Task<MetricsSnapshotEntity?> GetLatestAsync(string domain, CancellationToken cancellationToken)

@@ -1,3 +1,5 @@
+using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
@@ -6,8 +8,9 @@ using Microsoft.Extensions.Options;
 namespace Backlinks.Storage;
 
 /// <summary>
-/// The storage clients of the pipeline, created once and shared (they are thread-safe and hold
-/// the connection pools). <see cref="EnsureCreatedAsync"/> creates missing resources once per process.
+/// The storage clients of the pipeline, created once and shared (they are thread-safe and hold the
+/// connection pools). The resources themselves are created by <see cref="StorageProvisioner"/> at start
+/// (CLI, local Functions host, tests) or by <c>infra/</c> in Azure, never lazily on the way.
 /// </summary>
 public sealed class StorageClients
 {
@@ -17,15 +20,14 @@ public sealed class StorageClients
     /// </summary>
     public const QueueMessageEncoding MessageEncoding = QueueMessageEncoding.Base64;
 
-    private readonly Lock _gate = new();
-    private Task? _created;
-
-    public StorageClients(StorageConnection connection, IOptions<StorageOptions> options)
+    /// <param name="policies">Extra pipeline policies for every client (the tests count and fail requests with them).</param>
+    public StorageClients(StorageConnection connection, IOptions<StorageOptions> options, IEnumerable<HttpPipelinePolicy> policies)
     {
         var names = options.Value;
-        var queueOptions = Retrying(new QueueClientOptions { MessageEncoding = MessageEncoding });
-        var blobOptions = Retrying(new BlobClientOptions());
-        var tableOptions = Retrying(new TableClientOptions());
+        var extra = policies.ToList();
+        var queueOptions = Configure(new QueueClientOptions { MessageEncoding = MessageEncoding }, extra);
+        var blobOptions = Configure(new BlobClientOptions(), extra);
+        var tableOptions = Configure(new TableClientOptions(), extra);
         var (queues, blobs, tables) = connection.ConnectionString is { } connectionString
             ? (new QueueServiceClient(connectionString, queueOptions),
                new BlobServiceClient(connectionString, blobOptions),
@@ -34,6 +36,7 @@ public sealed class StorageClients
                new BlobServiceClient(connection.BlobServiceUri, connection.Credential, blobOptions),
                new TableServiceClient(connection.TableServiceUri, connection.Credential, tableOptions));
 
+        Connection = connection;
         JobsQueue = queues.GetQueueClient(names.JobsQueue);
         PoisonQueue = queues.GetQueueClient(names.PoisonQueue);
         RawContainer = blobs.GetBlobContainerClient(names.RawContainer);
@@ -45,15 +48,20 @@ public sealed class StorageClients
 
     // Storage blips are retried a few times within seconds; an unreachable account fails within
     // about 5 s instead of the SDK's default minute, so callers (and people at the CLI) hear of it.
-    private static T Retrying<T>(T options)
-        where T : Azure.Core.ClientOptions
+    private static T Configure<T>(T options, IReadOnlyList<HttpPipelinePolicy> policies)
+        where T : ClientOptions
     {
         options.Retry.MaxRetries = 3;
         options.Retry.Delay = TimeSpan.FromMilliseconds(500);
         options.Retry.MaxDelay = TimeSpan.FromSeconds(4);
+        foreach (var policy in policies)
+        {
+            options.AddPolicy(policy, HttpPipelinePosition.PerRetry);
+        }
         return options;
     }
 
+    public StorageConnection Connection { get; }
     public QueueClient JobsQueue { get; }
     public QueueClient PoisonQueue { get; }
     public BlobContainerClient RawContainer { get; }
@@ -62,28 +70,7 @@ public sealed class StorageClients
     public TableClient JobsTable { get; }
     public TableClient ControlTable { get; }
 
-    public Task EnsureCreatedAsync()
-    {
-        lock (_gate)
-        {
-            // A failed attempt (storage briefly unreachable) is not cached: the next caller tries again.
-            if (_created is null || _created.IsFaulted || _created.IsCanceled)
-            {
-                _created = CreateAllAsync();
-            }
-            return _created;
-        }
-    }
+    public IEnumerable<QueueClient> Queues => [JobsQueue, PoisonQueue];
 
-    private async Task CreateAllAsync()
-    {
-        await Task.WhenAll(
-            JobsQueue.CreateIfNotExistsAsync(),
-            PoisonQueue.CreateIfNotExistsAsync(),
-            RawContainer.CreateIfNotExistsAsync(),
-            MetricsTable.CreateIfNotExistsAsync(),
-            LatestMetricsTable.CreateIfNotExistsAsync(),
-            JobsTable.CreateIfNotExistsAsync(),
-            ControlTable.CreateIfNotExistsAsync());
-    }
+    public IEnumerable<TableClient> Tables => [MetricsTable, LatestMetricsTable, JobsTable, ControlTable];
 }

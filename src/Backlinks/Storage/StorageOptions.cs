@@ -1,7 +1,10 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+
 namespace Backlinks.Storage;
 
 /// <summary>Names of the storage resources, bound from the <c>Storage</c> section (<c>Storage__*</c>).</summary>
-public sealed class StorageOptions
+public sealed partial class StorageOptions
 {
     public const string Section = "Storage";
 
@@ -10,12 +13,22 @@ public sealed class StorageOptions
 
     public const string DevelopmentConnection = "UseDevelopmentStorage=true";
 
-    // The Functions triggers bind to these defaults by name (see Backlinks.Functions); change both together.
-    public const string DefaultJobsQueue = "backlink-jobs";
-    public const string DefaultPoisonQueue = DefaultJobsQueue + "-poison";
+    /// <summary>
+    /// The queue triggers read the queue name from this same setting (a binding expression), so the
+    /// app setting <c>Storage__JobsQueue</c> moves the producers and the consumer together.
+    /// </summary>
+    public const string JobsQueueBinding = "%" + Section + ":" + nameof(JobsQueue) + "%";
 
-    public string JobsQueue { get; set; } = DefaultJobsQueue;
-    public string PoisonQueue { get; set; } = DefaultPoisonQueue;
+    /// <summary>The host moves a message that failed too often to <c>{queue}-poison</c>; the poison trigger follows.</summary>
+    public const string PoisonQueueBinding = JobsQueueBinding + PoisonSuffix;
+
+    private const string PoisonSuffix = "-poison";
+
+    public string JobsQueue { get; set; } = "backlink-jobs";
+
+    /// <summary>Not a setting: the Functions host names the poison queue after the jobs queue.</summary>
+    public string PoisonQueue => JobsQueue + PoisonSuffix;
+
     public string RawContainer { get; set; } = "backlinks-raw";
 
     // Lower case on purpose: Power BI's Table Storage connector with Entra sign-in fails on mixed-case names.
@@ -23,6 +36,45 @@ public sealed class StorageOptions
     public string LatestMetricsTable { get; set; } = "backlinkmetricslatest";
     public string JobsTable { get; set; } = "backlinkjobs";
 
-    /// <summary>App-wide state every instance shares: the out-of-credits pause, the 429 "not before", the credit ledger.</summary>
+    /// <summary>State every instance shares, per API account: the out-of-credits pause, the 429 "not before", the credit ledger, call claims.</summary>
     public string ControlTable { get; set; } = "backlinkcontrol";
+
+    public IEnumerable<(string Setting, string Name)> Tables =>
+    [
+        (nameof(MetricsTable), MetricsTable),
+        (nameof(LatestMetricsTable), LatestMetricsTable),
+        (nameof(JobsTable), JobsTable),
+        (nameof(ControlTable), ControlTable),
+    ];
+
+    // The services' naming rules, checked at start so that a typo fails in one line instead of at the first write.
+    [GeneratedRegex("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")]
+    internal static partial Regex QueueOrContainerName();
+
+    [GeneratedRegex("^[a-z][a-z0-9]{2,62}$")]
+    internal static partial Regex LowerCaseTableName();
+}
+
+public sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
+{
+    public ValidateOptionsResult Validate(string? name, StorageOptions o)
+    {
+        var failures = new List<string>();
+        if (!StorageOptions.QueueOrContainerName().IsMatch(o.PoisonQueue) || !StorageOptions.QueueOrContainerName().IsMatch(o.JobsQueue))
+        {
+            failures.Add($"Storage__JobsQueue '{o.JobsQueue}' is not a valid queue name (3-56 lower-case letters, digits and single hyphens; '-poison' is appended for the poison queue).");
+        }
+        if (!StorageOptions.QueueOrContainerName().IsMatch(o.RawContainer))
+        {
+            failures.Add($"Storage__RawContainer '{o.RawContainer}' is not a valid container name (3-63 lower-case letters, digits and single hyphens).");
+        }
+        foreach (var (setting, table) in o.Tables)
+        {
+            if (!StorageOptions.LowerCaseTableName().IsMatch(table))
+            {
+                failures.Add($"Storage__{setting} '{table}' is not a valid table name here (3-63 lower-case letters and digits, starting with a letter; lower case for Power BI).");
+            }
+        }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
 }

@@ -17,21 +17,22 @@ public sealed record SubmissionResponse(
 
     public sealed record RejectedItem(string Input, int? Line, string Reason);
 
-    public static SubmissionResponse From(SubmissionResult result, SubmissionPlan plan)
+    /// <param name="notEnqueued">Jobs that were not queued (storage failed or the submission was stopped): they do not exist.</param>
+    public static SubmissionResponse From(SubmissionPlan plan, IReadOnlyList<SubmittedJob> accepted, IReadOnlyList<SubmittedJob> notEnqueued, string? error = null)
     {
         var response = new SubmissionResponse(
             plan.OnePerDomain,
             plan.Force,
-            result.Accepted.Select(ToItem).ToList(),
+            accepted.Select(ToItem).ToList(),
             DuplicateItems(plan),
             RejectedItems(plan),
-            result.NotEnqueued.Select(ToItem).ToList());
-        return result.IsComplete
+            notEnqueued.Select(ToItem).ToList());
+        return notEnqueued.Count == 0
             ? response
             : response with
             {
                 Error = "storage_unavailable",
-                Message = $"Storage failed part-way: {result.NotEnqueued.Count} jobs were not queued (listed in notEnqueued); the others were.",
+                Message = $"The submission stopped part-way ({error}): {notEnqueued.Count} jobs were not queued (listed in notEnqueued; submit them again); the {accepted.Count} others were.",
             };
     }
 

@@ -1,32 +1,39 @@
+using System.Collections.Concurrent;
 using Backlinks.Jobs;
 using Backlinks.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Backlinks.Submissions;
 
-/// <summary>A job created by a submission.</summary>
-public sealed record SubmittedJob(string JobId, string Domain, DomainInput Input);
+/// <summary>A submission as it arrives: the body, its format and the options for every job.</summary>
+public sealed record SubmissionInput(ReadOnlyMemory<byte> Body, SubmissionFormat Format, bool OnePerDomain, bool Force);
 
-/// <summary>
-/// What a submission did. <see cref="NotEnqueued"/> lists the domains whose jobs could not be
-/// queued (storage failed part-way); those jobs are marked failed and the caller is told which.
-/// </summary>
-public sealed record SubmissionResult(
-    IReadOnlyList<SubmittedJob> Accepted,
-    IReadOnlyList<DuplicateInput> Duplicates,
-    IReadOnlyList<RejectedInput> Rejected,
-    IReadOnlyList<SubmittedJob> NotEnqueued,
-    string? StorageError)
+public enum SubmissionStatus
 {
-    public bool IsComplete => NotEnqueued.Count == 0;
+    /// <summary>Every valid domain has its job queued (some inputs may have been rejected).</summary>
+    Queued,
+
+    /// <summary>No input was a usable domain: nothing was written.</summary>
+    NothingValid,
+
+    /// <summary>The body itself was refused (too large, unreadable, too many domains): nothing was written.</summary>
+    Refused,
+
+    /// <summary>Storage failed or the submission was stopped part-way: the jobs in <c>notEnqueued</c> do not exist; the others run.</summary>
+    Incomplete,
 }
 
+/// <summary>What a submission came to: the answer for the caller, or the problem with the body.</summary>
+public sealed record SubmissionOutcome(SubmissionStatus Status, SubmissionResponse? Response, SubmissionProblem? Problem);
+
 /// <summary>
-/// Creates one job per planned domain: job rows first (batched per partition), then one queue
-/// message per job. Rows before messages, so a worker never sees a message without its job.
+/// The one way domains become jobs, for the HTTP function and the CLI alike: parse, plan (normalize,
+/// fold duplicates, reject), then create one job per domain. Each job's message goes out first and
+/// carries all the job needs; its row follows, batched per partition. Whatever stops a submission,
+/// no row can stay queued without a message: a job whose row was not written is rebuilt from its
+/// message by the processor, and a job whose message was not sent has no row and is listed as not enqueued.
 /// </summary>
 public sealed partial class SubmissionService(
-    StorageClients storage,
     JobStore jobs,
     JobQueue queue,
     TimeProvider time,
@@ -34,103 +41,118 @@ public sealed partial class SubmissionService(
 {
     private const int MaxParallelSends = 16;
 
-    /// <param name="enqueue">False to create the job rows only, for a caller that runs the jobs itself (a one-off lookup).</param>
     /// <param name="progress">Receives the number of messages sent so far.</param>
-    public async Task<SubmissionResult> SubmitAsync(SubmissionPlan plan, CancellationToken cancellationToken, IProgress<int>? progress = null, bool enqueue = true)
+    public async Task<SubmissionOutcome> SubmitAsync(SubmissionInput input, CancellationToken cancellationToken, IProgress<SubmissionProgress>? progress = null)
     {
-        var now = time.GetUtcNow();
-        var submitted = plan.Lookups
-            .Select(lookup => (Job: JobEntity.NewQueued(JobId.New(now), lookup.Domain, plan.OnePerDomain, plan.Force, now), lookup.Input))
-            .ToList();
-        var all = submitted.Select(s => new SubmittedJob(s.Job.JobId, s.Job.Domain, s.Input)).ToList();
-        if (all.Count == 0)
+        var parsed = LookupRequestParser.Parse(input.Body, input.Format, input.OnePerDomain, input.Force);
+        if (parsed.Problem is { } problem)
         {
-            return new SubmissionResult([], plan.Duplicates, plan.Rejected, [], null);
+            return new SubmissionOutcome(SubmissionStatus.Refused, null, problem);
+        }
+        var plan = SubmissionPlan.For(parsed.Request!);
+        if (plan.Lookups.Count == 0)
+        {
+            return new SubmissionOutcome(SubmissionStatus.NothingValid, SubmissionResponse.NothingValid(plan), null);
         }
 
+        var now = time.GetUtcNow();
+        var planned = plan.Lookups
+            .Select(lookup => new PlannedJob(JobEntity.NewQueued(JobId.New(now), lookup.Domain, plan.OnePerDomain, plan.Force, now), lookup.Input))
+            .ToList();
+        var (sent, error) = await SendMessagesAsync(planned, progress, cancellationToken);
+        await RecordRowsAsync(sent.Select(p => p.Job).ToList());
+
+        var sentIds = sent.Select(p => p.Job.JobId).ToHashSet(StringComparer.Ordinal);
+        var accepted = planned.Where(p => sentIds.Contains(p.Job.JobId)).Select(p => p.AsSubmitted()).ToList();
+        var notEnqueued = planned.Where(p => !sentIds.Contains(p.Job.JobId)).Select(p => p.AsSubmitted()).ToList();
+        if (notEnqueued.Count == 0)
+        {
+            LogSubmitted(logger, accepted.Count, plan.Duplicates.Count, plan.Rejected.Count);
+            return new SubmissionOutcome(SubmissionStatus.Queued, SubmissionResponse.From(plan, accepted, []), null);
+        }
+        LogIncomplete(logger, notEnqueued.Count, accepted.Count, error);
+        return new SubmissionOutcome(SubmissionStatus.Incomplete, SubmissionResponse.From(plan, accepted, notEnqueued, error), null);
+    }
+
+    private async Task<(IReadOnlyCollection<PlannedJob> Sent, string Error)> SendMessagesAsync(
+        IReadOnlyList<PlannedJob> planned, IProgress<SubmissionProgress>? progress, CancellationToken cancellationToken)
+    {
+        var sent = new ConcurrentBag<PlannedJob>();
+        string? error = null;
+        var count = 0;
+        // A stop ends the sending, not the sends in flight: a message cancelled mid-request may still
+        // have landed, and a job reported as not queued must not run anyway.
+        await Parallel.ForEachAsync(planned, new ParallelOptions { MaxDegreeOfParallelism = MaxParallelSends },
+            async (item, _) =>
+            {
+                if (error is not null || cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+                try
+                {
+                    await queue.SendAsync(JobMessage.For(item.Job), delay: null, CancellationToken.None);
+                    sent.Add(item);
+                    progress?.Report(new SubmissionProgress(Interlocked.Increment(ref count), planned.Count));
+                }
+                catch (Exception e) when (StorageFaults.IsTransient(e))
+                {
+                    // Storage is failing: the remaining jobs are not tried one by one.
+                    Interlocked.CompareExchange(ref error, $"storage failed: {e.Message}", null);
+                }
+            });
+        if (error is null && sent.Count < planned.Count)
+        {
+            error = "the submission was stopped before every job was queued";
+        }
+        return (sent, error ?? "");
+    }
+
+    /// <summary>
+    /// Writes the rows of the jobs whose messages went out. Best effort by design: a row that cannot be
+    /// written now is rebuilt from its message when the job runs, and one already rebuilt is left as it is.
+    /// </summary>
+    private async Task RecordRowsAsync(IReadOnlyList<JobEntity> rows)
+    {
+        // Not cancelled with the submission: these jobs are queued, and their rows should say so.
         try
         {
-            await storage.EnsureCreatedAsync();
-            await jobs.InsertAsync(submitted.Select(s => s.Job), cancellationToken);
+            await jobs.InsertAsync(rows, CancellationToken.None);
         }
-        catch (Exception e) when (e is Azure.RequestFailedException or AggregateException or HttpRequestException)
+        catch (Exception e) when (StorageFaults.IsTransient(e))
         {
-            // No message went out: nothing will run. Rows that did land stay "queued" without a
-            // message, so mark them failed where possible and tell the caller nothing was queued.
-            await MarkNotEnqueuedAsync(submitted.Select(s => s.Job), cancellationToken);
-            LogStorageFailed(logger, all.Count, e.Message);
-            return new SubmissionResult([], plan.Duplicates, plan.Rejected, all, e.Message);
-        }
-
-        if (!enqueue)
-        {
-            return new SubmissionResult(all, plan.Duplicates, plan.Rejected, [], null);
-        }
-
-        var failed = new System.Collections.Concurrent.ConcurrentBag<JobEntity>();
-        string? sendError = null;
-        var sent = 0;
-        await Parallel.ForEachAsync(submitted, new ParallelOptions { MaxDegreeOfParallelism = MaxParallelSends, CancellationToken = cancellationToken },
-            async (item, ct) =>
+            foreach (var row in rows)
             {
                 try
                 {
-                    await queue.SendAsync(JobMessage.For(item.Job.GetJobId()), delay: null, ct);
-                    progress?.Report(Interlocked.Increment(ref sent));
+                    await jobs.TryAddAsync(row, CancellationToken.None);
                 }
-                catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException)
+                catch (Exception rowError) when (StorageFaults.IsTransient(rowError))
                 {
-                    sendError ??= e.Message;
-                    failed.Add(item.Job);
+                    LogRowsDeferred(logger, rows.Count, rowError.Message);
+                    return;
                 }
-            });
-
-        if (failed.IsEmpty)
-        {
-            LogSubmitted(logger, all.Count, plan.Duplicates.Count, plan.Rejected.Count);
-            return new SubmissionResult(all, plan.Duplicates, plan.Rejected, [], null);
+            }
         }
-
-        await MarkNotEnqueuedAsync(failed, cancellationToken);
-        var failedIds = failed.Select(j => j.JobId).ToHashSet();
-        LogStorageFailed(logger, failedIds.Count, sendError!);
-        return new SubmissionResult(
-            all.Where(j => !failedIds.Contains(j.JobId)).ToList(),
-            plan.Duplicates,
-            plan.Rejected,
-            all.Where(j => failedIds.Contains(j.JobId)).ToList(),
-            sendError);
     }
 
-    private async Task MarkNotEnqueuedAsync(IEnumerable<JobEntity> notQueued, CancellationToken cancellationToken)
+    private sealed record PlannedJob(JobEntity Job, DomainInput Input)
     {
-        var now = time.GetUtcNow();
-        foreach (var job in notQueued)
-        {
-            job.Status = JobStatus.Failed;
-            job.LastError = "not queued: storage failed during the submission; submit the domain again";
-            job.CompletedAtUtc = now;
-            job.UpdatedAtUtc = now;
-            job.ETag = Azure.ETag.All;
-            try
-            {
-                await jobs.TryReplaceAsync(job, cancellationToken);
-            }
-            catch (Azure.RequestFailedException e) when (e.Status == 404)
-            {
-                // The row never landed: nothing to mark.
-            }
-            catch (Exception e) when (e is Azure.RequestFailedException or AggregateException or HttpRequestException)
-            {
-                // Storage is down: stop trying row by row; the caller is told which jobs were not queued.
-                return;
-            }
-        }
+        public SubmittedJob AsSubmitted() => new(Job.JobId, Job.Domain, Input);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Submitted {Jobs} jobs ({Duplicates} duplicates folded, {Rejected} inputs rejected)")]
     private static partial void LogSubmitted(ILogger logger, int jobs, int duplicates, int rejected);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Storage failed during a submission; {Jobs} jobs were not queued: {Error}")]
-    private static partial void LogStorageFailed(ILogger logger, int jobs, string error);
+    [LoggerMessage(Level = LogLevel.Error, Message = "A submission stopped part-way: {NotQueued} jobs were not queued, {Queued} were: {Error}")]
+    private static partial void LogIncomplete(ILogger logger, int notQueued, int queued, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not write the rows of {Jobs} queued jobs ({Error}); each is rebuilt from its message when it runs")]
+    private static partial void LogRowsDeferred(ILogger logger, int jobs, string error);
 }
+
+/// <summary>How many of a submission's jobs have their message sent.</summary>
+public readonly record struct SubmissionProgress(int Sent, int Total);
+
+/// <summary>A job created by a submission.</summary>
+public sealed record SubmittedJob(string JobId, string Domain, DomainInput Input);

@@ -22,6 +22,7 @@ public sealed record GateDecision(string? WaitReason, DateTimeOffset? Until)
 /// </summary>
 public sealed partial class ApiGate(
     StorageClients storage,
+    AccountState state,
     DomDetailerClient api,
     IOptions<BackoffOptions> backoff,
     TimeProvider time,
@@ -33,16 +34,18 @@ public sealed partial class ApiGate(
     private static readonly TimeSpan ProbeRecheck = TimeSpan.FromSeconds(2);
     private readonly BackoffOptions _backoff = backoff.Value;
 
+    /// <summary>The account's control row as stored now (not cached): for status pages.</summary>
     public async Task<ApiControlEntity?> ReadAsync(CancellationToken cancellationToken)
     {
-        var row = await storage.ControlTable.GetEntityIfExistsAsync<ApiControlEntity>(ApiControlEntity.Partition, ApiControlEntity.Row, cancellationToken: cancellationToken);
+        var row = await storage.ControlTable.GetEntityIfExistsAsync<ApiControlEntity>(state.Partition, ApiControlEntity.Row, cancellationToken: cancellationToken);
         return row.HasValue ? row.Value : null;
     }
 
+    /// <summary>Whether a job may call now, from the account state as read at most <see cref="AccountState.MaxAge"/> ago.</summary>
     public async Task<GateDecision> CheckAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var row = await ReadAsync(cancellationToken);
+        var row = (await state.GetAsync(cancellationToken)).Control;
         if (row?.NotBeforeUtc is { } notBefore && notBefore > now)
         {
             return new GateDecision(WaitReason.SharedRateLimit, notBefore);
@@ -185,8 +188,18 @@ public sealed partial class ApiGate(
     private TimeSpan Grow(TimeSpan interval) =>
         interval * 2 > _backoff.CreditsMaxDelay ? _backoff.CreditsMaxDelay : interval * 2;
 
-    private Task<ApiControlEntity?> UpdateAsync(Func<ApiControlEntity?, ApiControlEntity?> decide, CancellationToken cancellationToken) =>
-        OptimisticUpdate.UpdateAsync(storage.ControlTable, ApiControlEntity.Partition, ApiControlEntity.Row, decide, cancellationToken);
+    private async Task<ApiControlEntity?> UpdateAsync(Func<ApiControlEntity?, ApiControlEntity?> decide, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await OptimisticUpdate.UpdateAsync(storage.ControlTable, state.Partition, ApiControlEntity.Row, decide, cancellationToken);
+        }
+        finally
+        {
+            // This instance's own changes to the gates count at once, not after the cache's age.
+            state.Invalidate();
+        }
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Out of credits: the whole app pauses calls for {IntervalSeconds:0} s, until {Until:u}")]
     private static partial void LogPauseStarted(ILogger logger, double intervalSeconds, DateTimeOffset until);

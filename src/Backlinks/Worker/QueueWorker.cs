@@ -1,4 +1,3 @@
-using Azure;
 using Azure.Storage.Queues.Models;
 using Backlinks.Jobs;
 using Backlinks.Storage;
@@ -9,13 +8,16 @@ namespace Backlinks.Worker;
 
 /// <summary>
 /// Works the job queue outside the Functions host (the <c>backlinks work</c> command) with the host's
-/// rules: a message is deleted when its job is done or deferred, made visible again after
-/// <see cref="QueueWorkerOptions.VisibilityTimeout"/> when it failed transiently, and after
+/// rules, through the same <see cref="MessageAction"/> as the Functions trigger: a message is deleted when
+/// its job is done or deferred, re-sent with a short delay when it is ahead of its row, made visible again
+/// after <see cref="QueueWorkerOptions.VisibilityTimeout"/> when it failed transiently, and after
 /// <see cref="QueueWorkerOptions.MaxDequeueCount"/> deliveries copied to the poison queue and its job
-/// failed, as the poison function does in Azure. Stopping finishes the jobs in hand; the others stay queued.
+/// failed, as the poison function does in Azure. Messages are fetched up to 32 at a time. Stopping
+/// finishes the jobs in hand and gives the fetched, unstarted messages back at once.
 /// </summary>
 public sealed partial class QueueWorker(
     StorageClients storage,
+    JobQueue queue,
     JobProcessor processor,
     IOptions<QueueWorkerOptions> options,
     TimeProvider time,
@@ -26,28 +28,34 @@ public sealed partial class QueueWorker(
 
     /// <param name="untilEmpty">Return once the queue holds no message, visible or delayed.</param>
     /// <param name="stopping">Stop taking new messages; the jobs in hand are finished first.</param>
-    public async Task<WorkerTally> RunAsync(bool untilEmpty, WorkerTally tally, CancellationToken stopping)
+    /// <param name="concurrency">Jobs at once; <see cref="QueueWorkerOptions.Concurrency"/> when null.</param>
+    public async Task<WorkerTally> RunAsync(bool untilEmpty, WorkerTally tally, CancellationToken stopping, int? concurrency = null)
     {
-        await storage.EnsureCreatedAsync();
+        var slots = concurrency ?? _options.Concurrency;
+        var fetched = new Queue<QueueMessage>();
         var inHand = new List<Task>();
         try
         {
             while (!stopping.IsCancellationRequested)
             {
                 inHand.RemoveAll(t => t.IsCompleted);
-                var free = _options.Concurrency - inHand.Count;
-                if (free == 0)
+                if (inHand.Count >= slots)
                 {
                     await Task.WhenAny(inHand);
                     continue;
                 }
-
-                var messages = (await storage.JobsQueue.ReceiveMessagesAsync(
-                    Math.Min(free, MaxMessagesPerReceive), _options.ProcessingLease, stopping)).Value;
-                // Jobs in hand are not cancelled by a stop: they finish, so no call is paid for and lost.
-                inHand.AddRange(messages.Select(message => HandleAsync(message, tally)));
-                if (messages.Length > 0)
+                if (fetched.Count == 0)
                 {
+                    // One request brings up to 32 messages; they wait here, leased, for a free slot.
+                    foreach (var message in (await storage.JobsQueue.ReceiveMessagesAsync(MaxMessagesPerReceive, _options.ProcessingLease, stopping)).Value)
+                    {
+                        fetched.Enqueue(message);
+                    }
+                }
+                if (fetched.TryDequeue(out var next))
+                {
+                    // Jobs in hand are not cancelled by a stop: they finish, so no call is paid for and lost.
+                    inHand.Add(HandleAsync(next, tally));
                     continue;
                 }
 
@@ -68,9 +76,9 @@ public sealed partial class QueueWorker(
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
-            // Stopping: fall through and finish the jobs in hand.
+            // Stopping: fall through, give back what was not started and finish the jobs in hand.
         }
-        await Task.WhenAll(inHand);
+        await Task.WhenAll(fetched.Select(m => storage.JobsQueue.UpdateMessageAsync(m.MessageId, m.PopReceipt, visibilityTimeout: TimeSpan.Zero)).Concat(inHand));
         return tally;
     }
 
@@ -82,59 +90,52 @@ public sealed partial class QueueWorker(
         {
             outcome = await processor.ProcessAsync(body, CancellationToken.None);
         }
-        catch (Exception e) when (e is RequestFailedException or AggregateException or JobRetryException)
+        catch (Exception e)
         {
+            // A bug, not an expected failure: the host would fail the invocation and retry; so do we.
+            LogUnexpected(logger, e);
             outcome = new JobOutcome(JobOutcomeKind.RetryMessage, null, e.Message);
         }
 
-        if (outcome.Kind == JobOutcomeKind.AheadOfRow)
+        try
         {
-            // Its job row is being written right now: look again in a moment; this never leads to poison.
-            await storage.JobsQueue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: TimeSpan.FromSeconds(1));
-            tally.AddRetried();
-            return;
+            await ApplyAsync(MessageAction.For(outcome), message, body, outcome, tally);
         }
-        if (outcome.Kind != JobOutcomeKind.RetryMessage)
+        catch (Exception e) when (StorageFaults.IsTransient(e))
         {
-            await storage.JobsQueue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
-            if (outcome.Kind == JobOutcomeKind.Skipped)
-            {
-                LogSkipped(logger, outcome.JobId, outcome.Detail);
-            }
-            Count(outcome, tally);
-            return;
+            // The message could not be settled: it comes back after its lease, and its job row tells the next delivery what is done.
+            LogUnsettled(logger, outcome.JobId, e.Message);
         }
-
-        if (message.DequeueCount < _options.MaxDequeueCount)
-        {
-            await storage.JobsQueue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: _options.VisibilityTimeout);
-            tally.AddRetried();
-            return;
-        }
-
-        // What the host does after maxDequeueCount, and what the poison function does next.
-        await storage.PoisonQueue.SendMessageAsync(body);
-        await storage.JobsQueue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
-        LogPoisoned(logger, outcome.JobId, message.DequeueCount);
-        Count(await processor.FailPoisonedAsync(body, CancellationToken.None), tally);
     }
 
-    private static void Count(JobOutcome outcome, WorkerTally tally)
+    private async Task ApplyAsync(MessageAction action, QueueMessage message, string body, JobOutcome outcome, WorkerTally tally)
     {
-        switch (outcome.Kind)
+        switch (action.Kind)
         {
-            case JobOutcomeKind.Succeeded:
-                tally.AddSucceeded(outcome.PaidCall);
-                break;
-            case JobOutcomeKind.Deferred:
-                tally.AddWaiting();
-                break;
-            case JobOutcomeKind.Failed:
-                tally.AddFailed();
-                break;
-            default:
-                tally.AddSkipped();
-                break;
+            case MessageActionKind.Complete:
+                await storage.JobsQueue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+                if (outcome.Kind == JobOutcomeKind.Skipped)
+                {
+                    LogSkipped(logger, outcome.JobId, outcome.Detail);
+                }
+                tally.Count(outcome);
+                return;
+            case MessageActionKind.ResendLater:
+                await queue.SendAsync(body, action.Delay, CancellationToken.None);
+                await storage.JobsQueue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+                tally.AddRetried();
+                return;
+            case MessageActionKind.Retry when message.DequeueCount < _options.MaxDequeueCount:
+                await storage.JobsQueue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: _options.VisibilityTimeout);
+                tally.AddRetried();
+                return;
+            case MessageActionKind.Retry:
+                // What the host does after maxDequeueCount, and what the poison function does next.
+                await storage.PoisonQueue.SendMessageAsync(body);
+                await storage.JobsQueue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+                LogPoisoned(logger, outcome.JobId, message.DequeueCount);
+                tally.Count(await processor.FailPoisonedAsync(body, CancellationToken.None));
+                return;
         }
     }
 
@@ -143,4 +144,10 @@ public sealed partial class QueueWorker(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} moved to the poison queue after {Deliveries} deliveries")]
     private static partial void LogPoisoned(ILogger logger, string? jobId, long deliveries);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure while processing a job message; it will be retried")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not settle the message of job {JobId}; it returns after its lease: {Error}")]
+    private static partial void LogUnsettled(ILogger logger, string? jobId, string error);
 }

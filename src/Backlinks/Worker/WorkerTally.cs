@@ -26,6 +26,26 @@ public sealed class WorkerTally
     /// <summary>Credits of the calls that returned data (3 each); refused calls and jobs served from a snapshot cost nothing.</summary>
     public int CreditsSpent => Volatile.Read(ref _paidCalls) * Throttling.CreditLedger.CreditsPerCall;
 
+    /// <summary>Counts a job's outcome under its kind.</summary>
+    internal void Count(Jobs.JobOutcome outcome)
+    {
+        switch (outcome.Kind)
+        {
+            case Jobs.JobOutcomeKind.Succeeded:
+                AddSucceeded(outcome.PaidCall);
+                break;
+            case Jobs.JobOutcomeKind.Deferred:
+                AddWaiting();
+                break;
+            case Jobs.JobOutcomeKind.Failed:
+                AddFailed();
+                break;
+            default:
+                AddSkipped();
+                break;
+        }
+    }
+
     internal void AddSucceeded(bool paidCall)
     {
         Interlocked.Increment(ref _succeeded);

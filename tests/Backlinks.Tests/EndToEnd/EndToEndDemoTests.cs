@@ -39,7 +39,7 @@ public sealed class EndToEndDemoTests(AzuriteFixture azurite, ITestOutputHelper 
         var domains = submitted.GetProperty("accepted").EnumerateArray().Select(a => a.GetProperty("domain").GetString()!).ToList();
         foreach (var domain in domains)
         {
-            var (metricsStatus, m) = HttpRequests.Read(await new GetDomainMetrics(pipeline.Get<Backlinks.Jobs.JobQueries>())
+            var (metricsStatus, m) = HttpRequests.Read(await new GetDomainMetrics(pipeline.Get<Backlinks.Queries.JobQueries>())
                 .Run(HttpRequests.Get(), domain, CancellationToken.None));
             Assert.Equal(200, metricsStatus);
             table.AppendLine(CultureInfo.InvariantCulture,

@@ -48,15 +48,23 @@ public class FunctionsMetadataTests
     }
 
     [Theory]
-    [InlineData("ProcessBacklinkJob", StorageOptions.DefaultJobsQueue)]
-    [InlineData("FailPoisonedBacklinkJob", StorageOptions.DefaultPoisonQueue)]
-    public void Queue_functions_listen_on_the_contract_queues(string function, string queue)
+    [InlineData("ProcessBacklinkJob", "%Storage:JobsQueue%")]
+    [InlineData("FailPoisonedBacklinkJob", "%Storage:JobsQueue%-poison")]
+    public void Queue_functions_read_their_queue_from_the_setting_the_producers_use(string function, string queue)
     {
         var trigger = Trigger(function);
 
         Assert.Equal("queueTrigger", trigger.GetProperty("type").GetString());
         Assert.Equal(queue, trigger.GetProperty("queueName").GetString());
         Assert.False(trigger.TryGetProperty("connection", out _)); // the default: AzureWebJobsStorage
+    }
+
+    [Fact]
+    public void The_sample_settings_define_the_queue_setting_the_triggers_resolve()
+    {
+        // The host refuses to index a trigger whose %setting% has no value: the sample must carry it.
+        using var sample = JsonDocument.Parse(File.ReadAllText(RepoPaths.Combine("local.settings.sample.json")));
+        Assert.Equal(new StorageOptions().JobsQueue, sample.RootElement.GetProperty("Values").GetProperty("Storage__JobsQueue").GetString());
     }
 
     [Fact]

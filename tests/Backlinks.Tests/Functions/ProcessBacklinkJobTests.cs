@@ -1,6 +1,7 @@
 using Azure.Data.Tables;
 using Backlinks.Functions.Http;
 using Backlinks.Jobs;
+using Backlinks.Queries;
 using Backlinks.Storage;
 using Backlinks.Submissions;
 using Backlinks.Tests.Infrastructure;
@@ -71,7 +72,7 @@ public sealed class ProcessBacklinkJobTests(AzuriteFixture azurite) : IAsyncLife
         var jobId = await SubmitAsync("example.com");
         await _host.DrainAsync();
 
-        await _pipeline.Storage.JobsQueue.SendMessageAsync(JobMessage.For(new JobId(Guid.Parse(jobId))).ToJson());
+        await _pipeline.Storage.JobsQueue.SendMessageAsync(new JobMessage(JobMessage.IdOnlyVersion, jobId).ToJson());
         await _host.DrainAsync();
 
         Assert.Single(_pipeline.Api.Calls);
@@ -129,7 +130,7 @@ public sealed class ProcessBacklinkJobTests(AzuriteFixture azurite) : IAsyncLife
         var processor = _pipeline.Get<JobProcessor>();
 
         // A copy of the original message (no token) must not call the API while the job waits.
-        var stale = await processor.ProcessAsync(JobMessage.For(new JobId(Guid.Parse(jobId))).ToJson(), CancellationToken.None);
+        var stale = await processor.ProcessAsync(new JobMessage(JobMessage.IdOnlyVersion, jobId).ToJson(), CancellationToken.None);
         Assert.Equal(JobOutcomeKind.Skipped, stale.Kind);
         Assert.Single(_pipeline.Api.Calls);
 
@@ -149,8 +150,8 @@ public sealed class ProcessBacklinkJobTests(AzuriteFixture azurite) : IAsyncLife
         var jobId = await SubmitAsync("example.com");
         var processor = _pipeline.Get<JobProcessor>();
 
-        var ahead = await processor.ProcessAsync(new JobMessage(JobMessage.CurrentVersion, jobId, "next", 1).ToJson(), CancellationToken.None);
-        var superseded = await processor.ProcessAsync(new JobMessage(JobMessage.CurrentVersion, jobId, "orphan", 0).ToJson(), CancellationToken.None);
+        var ahead = await processor.ProcessAsync(new JobMessage(JobMessage.IdOnlyVersion, jobId, Token: "next", Seq: 1).ToJson(), CancellationToken.None);
+        var superseded = await processor.ProcessAsync(new JobMessage(JobMessage.IdOnlyVersion, jobId, Token: "orphan", Seq: 0).ToJson(), CancellationToken.None);
 
         Assert.Equal(JobOutcomeKind.AheadOfRow, ahead.Kind);
         Assert.Equal(JobOutcomeKind.Skipped, superseded.Kind);

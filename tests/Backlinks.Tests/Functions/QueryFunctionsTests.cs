@@ -1,5 +1,6 @@
 using Backlinks.Functions.Http;
 using Backlinks.Jobs;
+using Backlinks.Queries;
 using Backlinks.Submissions;
 using Backlinks.Tests.Infrastructure;
 

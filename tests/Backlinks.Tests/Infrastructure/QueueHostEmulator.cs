@@ -23,13 +23,13 @@ public sealed class QueueHostEmulator(TestPipeline pipeline, int maxDequeueCount
             return false;
         }
 
-        var function = new ProcessBacklinkJob(pipeline.Services.GetRequiredService<JobProcessor>());
+        var function = new ProcessBacklinkJob(pipeline.Services.GetRequiredService<JobProcessor>(), pipeline.Services.GetRequiredService<JobQueue>());
         try
         {
             await function.Run(received.Body.ToString(), CancellationToken.None);
             await queue.DeleteMessageAsync(received.MessageId, received.PopReceipt);
         }
-        catch (JobRetryException)
+        catch (MessageRetryException)
         {
             if (received.DequeueCount >= MaxDequeueCount)
             {

@@ -39,6 +39,9 @@ public sealed class TestPipeline : IAsyncDisposable
     public IReadOnlyDictionary<string, string?> Settings { get; }
     public SandboxApi Api { get; }
     public FakeTimeProvider Time { get; }
+
+    /// <summary>Counts the storage requests of the pipeline and fails the ones a test picks.</summary>
+    public StorageRequestPolicy StorageRequests => Services.GetServices<Azure.Core.Pipeline.HttpPipelinePolicy>().OfType<StorageRequestPolicy>().Single();
     public StorageClients Storage => Services.GetRequiredService<StorageClients>();
     public FakeLogCollector Logs => Services.GetRequiredService<FakeLogCollector>();
 
@@ -57,7 +60,6 @@ public sealed class TestPipeline : IAsyncDisposable
             ["DomDetailer:BaseUrl"] = api.BaseUrl.ToString(),
             ["DomDetailer:TransientRetryDelay"] = "00:00:00",
             ["Storage:JobsQueue"] = $"jobs-{suffix}",
-            ["Storage:PoisonQueue"] = $"jobs-{suffix}-poison",
             ["Storage:RawContainer"] = $"raw-{suffix}",
             ["Storage:MetricsTable"] = $"metrics{suffix}",
             ["Storage:LatestMetricsTable"] = $"latest{suffix}",
@@ -75,6 +77,8 @@ public sealed class TestPipeline : IAsyncDisposable
         var time = new FakeTimeProvider(Start);
         var services = new ServiceCollection();
         services.AddSingleton(systemClock ? TimeProvider.System : time);
+        var storageRequests = new StorageRequestPolicy();
+        services.AddSingleton<Azure.Core.Pipeline.HttpPipelinePolicy>(storageRequests);
         services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddFakeLogging());
         services.AddBacklinksPipeline(new ConfigurationBuilder().AddInMemoryCollection(config).Build());
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
@@ -97,17 +101,26 @@ public sealed class TestPipeline : IAsyncDisposable
         ActivitySource.AddActivityListener(listener);
 
         var pipeline = new TestPipeline(provider, api, time, listener, traceText, config);
-        await pipeline.Storage.EnsureCreatedAsync();
+        await pipeline.Get<StorageProvisioner>().CreateMissingAsync(CancellationToken.None);
         return pipeline;
     }
 
     /// <summary>Creates a job row without a queue message, for tests that hand messages to the processor themselves.</summary>
     public async Task<Backlinks.Jobs.JobId> CreateJobAsync(string domain, bool force = false, bool onePerDomain = false)
     {
-        var plan = Backlinks.Submissions.SubmissionPlan.For(new Backlinks.Submissions.LookupRequest([new Backlinks.Submissions.DomainInput(domain)], onePerDomain, force));
-        var result = await Get<Backlinks.Submissions.SubmissionService>().SubmitAsync(plan, CancellationToken.None, enqueue: false);
-        return new Backlinks.Jobs.JobId(Guid.Parse(result.Accepted.Single().JobId));
+        var now = Get<TimeProvider>().GetUtcNow();
+        var id = Backlinks.Jobs.JobId.New(now);
+        var row = Backlinks.Jobs.JobEntity.NewQueued(id, Backlinks.Domains.DomainName.Normalize(domain).Domain!, onePerDomain, force, now);
+        Assert.True(await Get<Backlinks.Jobs.JobStore>().TryAddAsync(row, CancellationToken.None));
+        return id;
     }
+
+    /// <summary>Submits domains (one per line) as POST /api/lookups and the CLI do: messages and rows.</summary>
+    public Task<Backlinks.Submissions.SubmissionOutcome> SubmitAsync(IEnumerable<string> domains, bool onePerDomain = false, bool force = false) =>
+        Get<Backlinks.Submissions.SubmissionService>().SubmitAsync(
+            new Backlinks.Submissions.SubmissionInput(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', domains)),
+                Backlinks.Submissions.SubmissionFormat.Lines, onePerDomain, force),
+            CancellationToken.None);
 
     /// <summary>Delivers the message the job row currently expects to the processor, as its next delivery would.</summary>
     public async Task<Backlinks.Jobs.JobOutcome> RunJobAsync(Backlinks.Jobs.JobId id)

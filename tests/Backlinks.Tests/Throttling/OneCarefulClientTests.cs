@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Backlinks.Functions.Http;
 using Backlinks.Jobs;
+using Backlinks.Queries;
 using Backlinks.Submissions;
 using Backlinks.Tests.Infrastructure;
 using Backlinks.Throttling;
@@ -95,8 +96,7 @@ public sealed class OneCarefulClientTests(AzuriteFixture azurite)
             ["Queue:Concurrency"] = "4",
         }, systemClock: true);
         pipeline.Api.Credits = 0;
-        var plan = SubmissionPlan.For(new LookupRequest(Enumerable.Range(0, 50).Select(i => new DomainInput($"site{i}.com")).ToList(), false, false));
-        await pipeline.Get<SubmissionService>().SubmitAsync(plan, CancellationToken.None);
+        await pipeline.SubmitAsync(Enumerable.Range(0, 50).Select(i => $"site{i}.com"));
 
         var work = pipeline.Get<QueueWorker>().RunAsync(untilEmpty: true, new WorkerTally(), CancellationToken.None);
         while (pipeline.Api.BalanceCalls.Count < 2)
@@ -109,7 +109,7 @@ public sealed class OneCarefulClientTests(AzuriteFixture azurite)
 
         Assert.Equal(50, tally.Succeeded);
         Assert.Equal(150, pipeline.Api.CreditsSpent);
-        Assert.Equal(150, await pipeline.Get<CreditLedger>().SpentAsync(CreditLedger.DayKey(DateTimeOffset.UtcNow), CancellationToken.None));
+        Assert.Equal(150, await pipeline.Get<CreditLedger>().SpentAsync(DateTimeOffset.UtcNow, CancellationToken.None));
         // Only the calls already under way when the first 402 came back were refused.
         Assert.InRange(pipeline.Api.Calls.Count - 50, 1, 4);
         // At most one probe per interval (1 s, then 2 s), however many jobs were waiting.
@@ -130,8 +130,7 @@ public sealed class OneCarefulClientTests(AzuriteFixture azurite)
             ["Backoff:RateLimitBaseDelay"] = "00:00:01",
         }, systemClock: true);
         pipeline.Api.RateLimitPerSecond = 10;
-        var plan = SubmissionPlan.For(new LookupRequest(Enumerable.Range(0, 40).Select(i => new DomainInput($"site{i}.com")).ToList(), false, false));
-        await pipeline.Get<SubmissionService>().SubmitAsync(plan, CancellationToken.None);
+        await pipeline.SubmitAsync(Enumerable.Range(0, 40).Select(i => $"site{i}.com"));
 
         var tally = await pipeline.Get<QueueWorker>().RunAsync(untilEmpty: true, new WorkerTally(), CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(2));
 

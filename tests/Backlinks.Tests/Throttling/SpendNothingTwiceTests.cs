@@ -1,5 +1,6 @@
 using Backlinks.Functions.Http;
 using Backlinks.Jobs;
+using Backlinks.Queries;
 using Backlinks.Storage;
 using Backlinks.Submissions;
 using Backlinks.Tests.Infrastructure;
@@ -103,11 +104,11 @@ public sealed class SpendNothingTwiceTests(AzuriteFixture azurite) : IAsyncLifet
         Assert.InRange(job.NextAttemptAtUtc!.Value, midnight, midnight.AddHours(14 * 0.2));
         Assert.Contains("daily budget of 9 credits", job.LastError);
         Assert.Equal(3, _pipeline.Api.Calls.Count);
-        Assert.Equal(9, await _pipeline.Get<CreditLedger>().SpentAsync("20261128", CancellationToken.None));
+        Assert.Equal(9, await _pipeline.Get<CreditLedger>().SpentAsync(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero), CancellationToken.None));
 
         _pipeline.Time.SetUtcNow(job.NextAttemptAtUtc.Value);
         Assert.Equal(JobOutcomeKind.Succeeded, (await RunAsync(fourth)).Kind);
-        Assert.Equal(3, await _pipeline.Get<CreditLedger>().SpentAsync("20261129", CancellationToken.None));
+        Assert.Equal(3, await _pipeline.Get<CreditLedger>().SpentAsync(new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero), CancellationToken.None));
     }
 
     [Fact]
@@ -116,6 +117,6 @@ public sealed class SpendNothingTwiceTests(AzuriteFixture azurite) : IAsyncLifet
         _pipeline.Api.Script(SandboxAnswer.BadRequest());
         await RunAsync(await SubmitAsync("a.com"));
 
-        Assert.Equal(0, await _pipeline.Get<CreditLedger>().SpentAsync("20261128", CancellationToken.None));
+        Assert.Equal(0, await _pipeline.Get<CreditLedger>().SpentAsync(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero), CancellationToken.None));
     }
 }

@@ -1,44 +1,23 @@
 using Azure.Data.Tables;
 using Backlinks.Jobs;
 using Backlinks.Storage;
+using Backlinks.Throttling;
 
-namespace Backlinks.Throttling;
+namespace Backlinks.Queries;
 
-/// <summary>The app as a whole: queues, jobs by state, the pause if any, spend and balance.</summary>
-public sealed record AppStatusView(
-    int QueueDepth,
-    int PoisonDepth,
-    IReadOnlyDictionary<string, int> JobsByStatus,
-    PauseView? Pause,
-    DateTimeOffset? NotBeforeUtc,
-    int CreditsSpentToday,
-    int? DailyCreditBudget,
-    BalanceView? LastKnownBalance);
-
-public sealed record PauseView(string Reason, DateTimeOffset StartedAtUtc, DateTimeOffset UntilUtc, double IntervalSeconds);
-
-public sealed record BalanceView(long UnitsLeft, DateTimeOffset CheckedAtUtc);
-
+/// <summary>Read side: the app as a whole, for <c>GET /api/status</c> and <c>backlinks status</c>.</summary>
 public sealed class AppStatusQuery(StorageClients storage, ApiGate gate, CreditLedger ledger, TimeProvider time)
 {
     public async Task<AppStatusView> GetAsync(CancellationToken cancellationToken)
     {
-        await storage.EnsureCreatedAsync();
         var now = time.GetUtcNow();
         var queue = storage.JobsQueue.GetPropertiesAsync(cancellationToken);
         var poison = storage.PoisonQueue.GetPropertiesAsync(cancellationToken);
         var control = gate.ReadAsync(cancellationToken);
-        var spent = ledger.SpentAsync(CreditLedger.DayKey(now), cancellationToken);
+        var spent = ledger.SpentAsync(now, cancellationToken);
 
         // Reads only the Status column; a full scan, so its cost grows with the jobs kept.
-        var byStatus = new SortedDictionary<string, int>(StringComparer.Ordinal)
-        {
-            [JobStatus.Queued] = 0,
-            [JobStatus.Running] = 0,
-            [JobStatus.Waiting] = 0,
-            [JobStatus.Succeeded] = 0,
-            [JobStatus.Failed] = 0,
-        };
+        var byStatus = new SortedDictionary<string, int>(JobStatus.All.ToDictionary(s => s, _ => 0), StringComparer.Ordinal);
         await foreach (var row in storage.JobsTable.QueryAsync<TableEntity>(select: ["Status"], cancellationToken: cancellationToken))
         {
             var status = row.GetString("Status") ?? "unknown";

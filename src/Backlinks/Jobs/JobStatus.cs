@@ -1,0 +1,15 @@
+namespace Backlinks.Jobs;
+
+/// <summary>The job states a caller can see.</summary>
+public static class JobStatus
+{
+    public const string Queued = "queued";
+    public const string Running = "running";
+    public const string Waiting = "waiting";
+    public const string Succeeded = "succeeded";
+    public const string Failed = "failed";
+
+    public static readonly IReadOnlyList<string> All = [Queued, Running, Waiting, Succeeded, Failed];
+
+    public static bool IsTerminal(string status) => status is Succeeded or Failed;
+}

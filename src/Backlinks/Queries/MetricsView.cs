@@ -1,0 +1,26 @@
+using Backlinks.Storage;
+
+namespace Backlinks.Queries;
+
+/// <summary>A stored metrics snapshot as callers see it.</summary>
+public sealed record MetricsView(
+    string Domain,
+    DateTimeOffset FetchedAtUtc,
+    string JobId,
+    bool OnePerDomain,
+    long PageCount,
+    long LinksIn,
+    long LinksOut,
+    long BacklinksFollow,
+    long BacklinksNofollow,
+    double NofollowRatio,
+    long RefDomains,
+    long LinksFromGov,
+    long LinksFromEdu,
+    int BacklinkRows,
+    string RawBlobPath)
+{
+    public static MetricsView From(MetricsSnapshotEntity e) => new(e.Domain, e.FetchedAtUtc, e.JobId, e.OnePerDomain,
+        e.PageCount, e.LinksIn, e.LinksOut, e.BacklinksFollow, e.BacklinksNofollow, e.NofollowRatio, e.RefDomains,
+        e.LinksFromGov, e.LinksFromEdu, e.BacklinkRows, e.RawBlobPath);
+}

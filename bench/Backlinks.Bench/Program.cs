@@ -9,12 +9,15 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 // The rate benchmark: N jobs through submission and the queue worker against the sandbox API enforcing
-// a limit of L calls per second (429 beyond it), with the client limit set to the same L. It reports the
-// rate achieved and the 429s seen. Real Azurite, real clock, loopback only.
-//   dotnet run -c Release --project bench/Backlinks.Bench -- [jobs] [limit per second] [concurrency]
+// a limit of L calls per second (429 with Retry-After 1 beyond it). The client's maximum rate is the
+// fourth argument, or the default setting (DomDetailer__MaxRequestsPerSecond, 5/s) when it is omitted:
+// then the client does not know the limit and must learn it from the 429s. It reports the rate achieved
+// and the 429s seen. Real Azurite, real clock, loopback only.
+//   dotnet run -c Release --project bench/Backlinks.Bench -- [jobs] [limit per second] [concurrency] [client max per second]
 var jobs = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 200;
 var limit = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
 var concurrency = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 8;
+var clientMax = args.Length > 3 ? args[3] : null;
 
 var root = FindRepositoryRoot();
 await using var azurite = await AzuriteProcess.StartAsync(root);
@@ -28,12 +31,10 @@ services.AddBacklinksPipeline(new ConfigurationBuilder().AddInMemoryCollection(n
     ["AzureWebJobsStorage"] = azurite.ConnectionString,
     ["DomDetailer:BaseUrl"] = api.BaseUrl.ToString(),
     ["DomDetailer:ApiKey"] = api.ApiKey,
-    ["DomDetailer:MaxRequestsPerSecond"] = limit.ToString(CultureInfo.InvariantCulture),
     ["DomDetailer:MaxConcurrency"] = concurrency.ToString(CultureInfo.InvariantCulture),
     ["Queue:Concurrency"] = concurrency.ToString(CultureInfo.InvariantCulture),
     ["Queue:PollInterval"] = "00:00:00.050",
-    ["Backoff:RateLimitBaseDelay"] = "00:00:01",
-}).Build());
+}.Concat(clientMax is null ? [] : [KeyValuePair.Create("DomDetailer:MaxRequestsPerSecond", (string?)clientMax)])).Build());
 await using var provider = services.BuildServiceProvider();
 
 await provider.GetRequiredService<StorageProvisioner>().CreateMissingAsync(CancellationToken.None);
@@ -46,8 +47,9 @@ var tally = await provider.GetRequiredService<QueueWorker>().RunAsync(untilEmpty
 clock.Stop();
 
 var seconds = clock.Elapsed.TotalSeconds;
-Console.WriteLine($"jobs {jobs}, API limit {limit}/s, client limit {limit}/s, concurrency {concurrency}");
-Console.WriteLine($"succeeded {tally.Succeeded}, failed {tally.Failed}, API calls {api.Calls.Count}, 429 answers {api.RateLimitedCalls}");
+Console.WriteLine($"jobs {jobs}, API limit {limit}/s (undocumented to the client unless given), client maximum {clientMax ?? "default (5)"}/s, concurrency {concurrency}");
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"succeeded {tally.Succeeded}, failed {tally.Failed}, API calls {api.Calls.Count}, 429 answers {api.RateLimitedCalls} ({100.0 * api.RateLimitedCalls / Math.Max(1, api.Calls.Count):0.0}% of calls), learned rate {provider.GetRequiredService<Backlinks.Throttling.AdaptiveRate>().PerSecond:0.00}/s"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"elapsed {seconds:0.00} s, achieved {tally.Succeeded / seconds:0.00} jobs/s ({100 * tally.Succeeded / seconds / limit:0}% of the limit)"));
 return tally.Succeeded == jobs ? 0 : 1;

@@ -50,6 +50,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp => new BackoffPolicy(sp.GetRequiredService<IOptions<BackoffOptions>>(), Random.Shared));
         services.AddSingleton<ApiAccount>();
         services.AddSingleton<AccountState>();
+        services.AddSingleton<AdaptiveRate>();
         services.AddSingleton<CreditLedger>();
         services.AddSingleton<CallReservations>();
         services.AddTransient<ApiGate>();
@@ -90,9 +91,8 @@ public static class ServiceCollectionExtensions
                         ShouldHandle = static args => ValueTask.FromResult(IsTransient(args.Outcome)),
                     });
                 }
-                // Client-side limits, per instance, inside the retry: every attempt takes a token and a slot,
-                // and waits for them asynchronously (no thread is blocked).
-                pipeline.AddRateLimiter(RequestRate(options.MaxRequestsPerSecond));
+                // Calls in flight from this instance, inside the retry: every attempt takes a slot and waits for
+                // it asynchronously (no thread is blocked).
                 pipeline.AddConcurrencyLimiter(new ConcurrencyLimiterOptions
                 {
                     PermitLimit = options.MaxConcurrency,
@@ -101,26 +101,10 @@ public static class ServiceCollectionExtensions
                 });
                 pipeline.AddTimeout(options.Timeout);
             });
-        // Added after the resilience handler, so it runs inside each attempt (timeout and retries cover the body).
+        // Added after the resilience handler, so they run inside each attempt: every attempt is paced at the
+        // account's learned rate, and the timeout and retries cover the body.
+        client.AddHttpMessageHandler(sp => new RequestPacingHandler(sp.GetRequiredService<AdaptiveRate>(), sp.GetRequiredService<TimeProvider>()));
         client.AddHttpMessageHandler(sp => new ContentBufferingHandler(sp.GetRequiredService<IOptions<DomDetailerOptions>>().Value.MaxResponseBytes));
-    }
-
-    /// <summary>
-    /// A steady rate rather than bursts: one token every 1/rate s (up to 10/s), or the matching share
-    /// every 100 ms above that, since timers do not tick much finer.
-    /// </summary>
-    private static TokenBucketRateLimiter RequestRate(double perSecond)
-    {
-        var tokensPerTick = perSecond <= 10 ? 1 : (int)Math.Ceiling(perSecond / 10);
-        return new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = tokensPerTick,
-            TokensPerPeriod = tokensPerTick,
-            ReplenishmentPeriod = TimeSpan.FromSeconds(tokensPerTick / perSecond),
-            QueueLimit = int.MaxValue,
-            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-            AutoReplenishment = true,
-        });
     }
 
     private static bool IsTransient(Outcome<HttpResponseMessage> outcome) => outcome switch

@@ -7,7 +7,10 @@ public sealed class BackoffOptions
 {
     public const string Section = "Backoff";
 
-    /// <summary>First wait after a 429 without Retry-After; doubles per 429 of the same job.</summary>
+    /// <summary>How long the whole app holds its calls after a 429 that carries no Retry-After.</summary>
+    public TimeSpan RateLimitPause { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>First wait of a job after a 429 without Retry-After; doubles per 429 of the same job. It delays that job only.</summary>
     public TimeSpan RateLimitBaseDelay { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Cap of the 429 backoff. A longer Retry-After is still honoured: calling earlier would be refused.</summary>
@@ -33,6 +36,10 @@ public sealed class BackoffOptionsValidator : IValidateOptions<BackoffOptions>
         if (o.RateLimitBaseDelay <= TimeSpan.Zero || o.RateLimitMaxDelay < o.RateLimitBaseDelay)
         {
             failures.Add("Backoff__RateLimitBaseDelay must be positive and at most Backoff__RateLimitMaxDelay.");
+        }
+        if (o.RateLimitPause <= TimeSpan.Zero || o.RateLimitPause > TimeSpan.FromHours(1))
+        {
+            failures.Add("Backoff__RateLimitPause must be positive and at most an hour.");
         }
         if (o.CreditsInitialDelay <= TimeSpan.Zero || o.CreditsMaxDelay < o.CreditsInitialDelay)
         {

@@ -7,12 +7,15 @@ public sealed class BackoffPolicy(IOptions<BackoffOptions> options, Random rando
 {
     private readonly BackoffOptions _options = options.Value;
 
+    /// <summary>
+    /// A job's own wait after a 429: the API's Retry-After when it gave one (never shorter, a little
+    /// longer so that the jobs it refused do not return together), else exponential backoff.
+    /// </summary>
     /// <param name="rateLimitedCount">How many 429s this job has seen, this one included (1-based).</param>
-    public TimeSpan RateLimitDelay(int rateLimitedCount, TimeSpan? retryAfter)
-    {
-        var backoff = Jittered(Exponential(_options.RateLimitBaseDelay, rateLimitedCount, _options.RateLimitMaxDelay));
-        return retryAfter is { } wish && wish > backoff ? wish : backoff;
-    }
+    public TimeSpan RateLimitDelay(int rateLimitedCount, TimeSpan? retryAfter) =>
+        retryAfter is { } wish
+            ? AtLeast(wish)
+            : Jittered(Exponential(_options.RateLimitBaseDelay, rateLimitedCount, _options.RateLimitMaxDelay));
 
     /// <summary>
     /// A wait for an app-wide gate (pause, "not before", budget): never shorter than the gate, and

@@ -127,11 +127,15 @@ public sealed partial class JobProcessor(
         switch (result)
         {
             case BacklinksFetched fetched:
+                await apiGate.ShareRateIfDueAsync(cancellationToken);
                 var answer = await UploadAsync(job, fetched, cancellationToken);
                 return await StoreAsync(job, answer, fetched.Response, latest, paidCall: true, cancellationToken);
             case BacklinksRateLimited limited:
-                var notBefore = await apiGate.OnRateLimitedAsync(backoff.RateLimitDelay(++job.RateLimitedCount, limited.RetryAfter), cancellationToken);
-                return await DeferAsync(job, WaitReason.RateLimited, notBefore - time.GetUtcNow(), "rate limited (HTTP 429)", cancellationToken);
+                // The app holds its calls as long as the API asks; this job alone also backs off by its own count.
+                var notBefore = await apiGate.OnRateLimitedAsync(limited.RetryAfter, cancellationToken);
+                var ownDelay = backoff.RateLimitDelay(++job.RateLimitedCount, limited.RetryAfter);
+                var delay = notBefore - time.GetUtcNow() > ownDelay ? notBefore - time.GetUtcNow() : ownDelay;
+                return await DeferAsync(job, WaitReason.RateLimited, delay, "rate limited (HTTP 429)", cancellationToken);
             case BacklinksOutOfCredits:
                 job.OutOfCreditsCount++;
                 var pauseEnds = await apiGate.OnOutOfCreditsAsync(cancellationToken);

@@ -20,6 +20,11 @@ public sealed class ApiControlEntity : ITableEntity
     /// <summary>No call before this time (set from Retry-After or backoff when any job sees a 429).</summary>
     public DateTimeOffset? NotBeforeUtc { get; set; }
 
+    /// <summary>The request rate learned from 429s (see <c>AdaptiveRate</c>), shared by every instance.</summary>
+    public double? RequestRatePerSecond { get; set; }
+
+    public DateTimeOffset? RequestRateChangedAtUtc { get; set; }
+
     public DateTimeOffset? PauseStartedAtUtc { get; set; }
 
     /// <summary>While the pause is on (<see cref="PauseEndedAtUtc"/> unset), no call before this time; then one probe.</summary>
@@ -46,6 +51,8 @@ public sealed class ApiControlEntity : ITableEntity
         Timestamp = row.Timestamp,
         ETag = row.ETag,
         NotBeforeUtc = row.GetDateTimeOffset(nameof(NotBeforeUtc)),
+        RequestRatePerSecond = row.GetDouble(nameof(RequestRatePerSecond)),
+        RequestRateChangedAtUtc = row.GetDateTimeOffset(nameof(RequestRateChangedAtUtc)),
         PauseStartedAtUtc = row.GetDateTimeOffset(nameof(PauseStartedAtUtc)),
         PauseUntilUtc = row.GetDateTimeOffset(nameof(PauseUntilUtc)),
         PauseIntervalSeconds = row.GetDouble(nameof(PauseIntervalSeconds)),

@@ -23,6 +23,7 @@ public sealed record GateDecision(string? WaitReason, DateTimeOffset? Until)
 public sealed partial class ApiGate(
     StorageClients storage,
     AccountState state,
+    AdaptiveRate rate,
     DomDetailerClient api,
     IOptions<BackoffOptions> backoff,
     TimeProvider time,
@@ -32,6 +33,9 @@ public sealed partial class ApiGate(
 
     // A probe is one quick call: jobs that find one under way look again soon, not at the lease's end.
     private static readonly TimeSpan ProbeRecheck = TimeSpan.FromSeconds(2);
+
+    /// <summary>A "not before" this close is waited out in process by the pacer; a longer one sends the job back to the queue.</summary>
+    public static readonly TimeSpan ShortWait = TimeSpan.FromSeconds(2);
     private readonly BackoffOptions _backoff = backoff.Value;
 
     /// <summary>The account's control row as stored now (not cached): for status pages.</summary>
@@ -46,9 +50,17 @@ public sealed partial class ApiGate(
     {
         var now = time.GetUtcNow();
         var row = (await state.GetAsync(cancellationToken)).Control;
+        if (row?.RequestRatePerSecond is { } learned && row.RequestRateChangedAtUtc is { } changedAt)
+        {
+            rate.Adopt(learned, changedAt);
+        }
         if (row?.NotBeforeUtc is { } notBefore && notBefore > now)
         {
-            return new GateDecision(WaitReason.SharedRateLimit, notBefore);
+            if (notBefore - now > ShortWait)
+            {
+                return new GateDecision(WaitReason.SharedRateLimit, notBefore);
+            }
+            rate.HoldUntil(notBefore);
         }
         if (row is null || !row.PauseActive)
         {
@@ -112,27 +124,57 @@ public sealed partial class ApiGate(
         return until;
     }
 
-    /// <summary>A job saw 429: nobody calls before now + <paramref name="delay"/>. Returns that time.</summary>
-    public async Task<DateTimeOffset> OnRateLimitedAsync(TimeSpan delay, CancellationToken cancellationToken)
+    /// <summary>
+    /// A job saw 429: nobody calls before now + the API's Retry-After (or <see cref="BackoffOptions.RateLimitPause"/>
+    /// without one), and the lowered request rate is stored for every instance. Returns the "not before" time.
+    /// </summary>
+    public async Task<DateTimeOffset> OnRateLimitedAsync(TimeSpan? retryAfter, CancellationToken cancellationToken)
     {
-        var target = time.GetUtcNow() + delay;
+        var now = time.GetUtcNow();
+        var target = now + (retryAfter ?? _backoff.RateLimitPause);
+        rate.HoldUntil(target);
+        var storeRate = rate.ShouldStore(decreased: true, out var perSecond);
         DateTimeOffset until = target;
         var written = await UpdateAsync(current =>
         {
-            if (current?.NotBeforeUtc is { } existing && existing >= target)
+            var row = current ?? new ApiControlEntity();
+            if (row.NotBeforeUtc is { } existing && existing >= target)
             {
                 until = existing;
-                return null;
             }
-            var row = current ?? new ApiControlEntity();
-            row.NotBeforeUtc = until = target;
+            else
+            {
+                row.NotBeforeUtc = until = target;
+            }
+            if (storeRate)
+            {
+                row.RequestRatePerSecond = perSecond;
+                row.RequestRateChangedAtUtc = now;
+            }
             return row;
         }, cancellationToken);
         if (written is not null)
         {
-            LogRateLimited(logger, delay.TotalSeconds, until);
+            LogRateLimited(logger, (until - now).TotalSeconds, until, perSecond);
         }
         return until;
+    }
+
+    /// <summary>Shares a request rate this instance raised, at most every 10 s, so that the others climb too.</summary>
+    public async Task ShareRateIfDueAsync(CancellationToken cancellationToken)
+    {
+        if (!rate.ShouldStore(decreased: false, out var perSecond))
+        {
+            return;
+        }
+        var now = time.GetUtcNow();
+        await UpdateAsync(current =>
+        {
+            var row = current ?? new ApiControlEntity();
+            row.RequestRatePerSecond = perSecond;
+            row.RequestRateChangedAtUtc = now;
+            return row;
+        }, cancellationToken);
     }
 
     private async Task<GateDecision> ProbeAsync(CancellationToken cancellationToken)
@@ -207,8 +249,8 @@ public sealed partial class ApiGate(
     [LoggerMessage(Level = LogLevel.Information, Message = "Credits are back ({Units} left): the out-of-credits pause ended after {Duration}")]
     private static partial void LogPauseEnded(ILogger logger, long units, TimeSpan duration);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Rate limited: no call before {Until:u} ({DelaySeconds:0} s), app-wide")]
-    private static partial void LogRateLimited(ILogger logger, double delaySeconds, DateTimeOffset until);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rate limited: no call before {Until:u} ({DelaySeconds:0.#} s), app-wide; request rate now {PerSecond:0.##}/s")]
+    private static partial void LogRateLimited(ILogger logger, double delaySeconds, DateTimeOffset until, double perSecond);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Configuration error: the balance endpoint refused the API key ({Detail})")]
     private static partial void LogBadKey(ILogger logger, string detail);

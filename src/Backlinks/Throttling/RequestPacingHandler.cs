@@ -1,0 +1,26 @@
+using System.Net;
+using Backlinks.DomDetailer;
+
+namespace Backlinks.Throttling;
+
+/// <summary>
+/// Inside the HTTP pipeline (so retries are paced too): each attempt waits for its slot at the learned
+/// rate, and its answer teaches the rate: 429 lowers it, anything else raises it slowly.
+/// </summary>
+internal sealed class RequestPacingHandler(AdaptiveRate rate, TimeProvider time) : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var epoch = await rate.WaitTurnAsync(cancellationToken);
+        var response = await base.SendAsync(request, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.TooManyRequests)
+        {
+            rate.OnRateLimited(epoch, RetryAfter.From(response.Headers.RetryAfter, time.GetUtcNow()));
+        }
+        else
+        {
+            rate.OnAnswered();
+        }
+        return response;
+    }
+}

@@ -6,8 +6,32 @@ targetScope = 'subscription'
 @description('Name of the azd environment; also seeds the unique resource names.')
 param environmentName string
 
+// The Flex Consumption regions of Microsoft's own azd template for .NET on Flex
+// (Azure-Samples/functions-quickstart-dotnet-azd, infra/main.bicep), without its early-access canary
+// region eastus2euap, which ordinary subscriptions cannot use. Flex reaches new regions over time and a
+// region may lag on runtimes: check that yours offers .NET 10 before you deploy:
+//   az functionapp list-flexconsumption-runtimes --location <region> --runtime dotnet-isolated
 @minLength(1)
-@description('Region of every resource; it must offer Flex Consumption.')
+@description('Region of every resource; it must offer Flex Consumption with dotnet-isolated 10.0.')
+@allowed([
+  'australiaeast'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'francecentral'
+  'germanywestcentral'
+  'northcentralus'
+  'northeurope'
+  'southcentralus'
+  'southeastasia'
+  'swedencentral'
+  'uksouth'
+  'westcentralus'
+  'westeurope'
+  'westus2'
+])
 @metadata({ azd: { type: 'location' } })
 param location string
 
@@ -15,20 +39,38 @@ param location string
 @description('The DomDetailer API key. Stored in Key Vault only; the app reads it by reference.')
 param domDetailerApiKey string
 
-@description('Object id of the deploying user, granted the storage data roles (to query tables, read blobs, submit jobs). Empty to skip.')
+@description('Object id of the principal running azd, granted the storage data roles (to query tables, read blobs, submit jobs). Empty to skip.')
 param principalId string = ''
+
+@description('What principalId is: User when you run azd signed in as yourself, ServicePrincipal when azd signs in as one (CI). A mismatch fails the role assignment.')
+@allowed(['User', 'ServicePrincipal'])
+param principalType string = 'User'
+
+@description('Power BI with the storage account key, the one authentication the connector documents everywhere: turns shared-key access on for the whole account (blobs, queues and tables, read and write). Off by default. See powerbi/CONNECT.md.')
+param reportingAccountKeyAccess bool = false
+
+@description('Comma-separated object ids of users or groups who build Power BI reports with their Entra sign-in; each gets Storage Table Data Reader on the storage account (tables only, read only). Empty by default. See powerbi/CONNECT.md.')
+param reportReaderPrincipalIds string = ''
 
 @description('Identifies this integration to DomDetailer.')
 param domDetailerApp string = 'BacklinksFunctions'
 
-@description('Upper bound of Flex Consumption instances. Kept small: every instance calls the same rate-limited API.')
+// Flex Consumption documents 1 to 1000 today, but for most of its life the lowest accepted maximum was
+// 40, and lower values were reported to work only in some regions: 40 is accepted everywhere. The
+// instance count does not change how fast the app calls DomDetailer: the request rate is shared by all
+// instances through the storage account.
+@description('Upper bound of Flex Consumption instances (1 to 1000; values below 40 may be rejected in some regions).')
 @minValue(1)
 @maxValue(1000)
-param maximumInstanceCount int = 4
+param maximumInstanceCount int = 40
 
 @description('Memory of each instance in MB.')
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
+
+@description('Credits per UTC day (Budget__DailyCredits); past it jobs wait for the next day. 0 (the default) is no budget.')
+@minValue(0)
+param dailyCreditBudget int = 0
 
 @description('Raw JSON blobs move to the cool tier after this many days.')
 @minValue(1)
@@ -52,6 +94,8 @@ var resourceToken = toLower(uniqueString(subscription().id, environmentName, loc
 var tags = { 'azd-env-name': environmentName }
 var functionAppName = '${abbrs.webSitesFunctions}backlinks-${resourceToken}'
 var deploymentContainerName = 'app-package-${take(resourceToken, 20)}'
+// Trimmed and without duplicates, so that 'a, b,,a' gives two role assignments.
+var reportReaders = union(filter(map(split(reportReaderPrincipalIds, ','), id => trim(id)), id => !empty(id)), [])
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: '${abbrs.resourcesResourceGroups}${environmentName}'
@@ -79,6 +123,7 @@ module storage 'core/storage.bicep' = {
     deploymentContainerName: deploymentContainerName
     rawBlobCoolAfterDays: rawBlobCoolAfterDays
     rawBlobDeleteAfterDays: rawBlobDeleteAfterDays
+    allowSharedKeyAccess: reportingAccountKeyAccess
   }
 }
 
@@ -113,6 +158,8 @@ module rbac 'app/rbac.bicep' = {
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     appPrincipalId: identity.outputs.principalId
     userPrincipalId: principalId
+    userPrincipalType: principalType
+    reportReaderPrincipalIds: reportReaders
   }
 }
 
@@ -138,6 +185,7 @@ module functionApp 'app/function-app.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     domDetailerApp: domDetailerApp
+    dailyCreditBudget: dailyCreditBudget
     backoff: backoff
   }
 }

@@ -14,7 +14,7 @@ param deploymentContainerName string
 param applicationInsightsConnectionString string
 param apiKeySecretUri string
 
-@description('Upper bound of instances. The DomDetailer rate limit, not Azure, is the bottleneck.')
+@description('Upper bound of instances (Flex Consumption: 1 to 1000; below 40 may be rejected in some regions).')
 @minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int
@@ -24,6 +24,9 @@ param instanceMemoryMB int
 
 @description('Identifies this integration to DomDetailer (DomDetailer__App).')
 param domDetailerApp string
+
+@description('Credits per UTC day (Budget__DailyCredits); 0 is no budget.')
+param dailyCreditBudget int
 
 @description('Backoff__* settings: RateLimitBaseDelay, RateLimitMaxDelay, CreditsInitialDelay, CreditsMaxDelay, MaxWait.')
 param backoff object
@@ -96,6 +99,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
       DomDetailer__ApiKey: '@Microsoft.KeyVault(SecretUri=${apiKeySecretUri})'
       DomDetailer__App: domDetailerApp
+      Budget__DailyCredits: string(dailyCreditBudget)
       Backoff__RateLimitBaseDelay: backoff.RateLimitBaseDelay
       Backoff__RateLimitMaxDelay: backoff.RateLimitMaxDelay
       Backoff__CreditsInitialDelay: backoff.CreditsInitialDelay

@@ -6,6 +6,9 @@ param location string
 param tags object
 param deploymentContainerName string
 
+@description('Shared-key (account key) access. Off: every client signs in with Entra ID. On only when reporting by account key is opted in (main.bicep, reportingAccountKeyAccess).')
+param allowSharedKeyAccess bool = false
+
 @description('Raw blobs move to the cool tier this many days after they were written.')
 @minValue(1)
 param rawBlobCoolAfterDays int
@@ -26,7 +29,7 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   kind: 'StorageV2'
   sku: { name: 'Standard_LRS' }
   properties: {
-    allowSharedKeyAccess: false
+    allowSharedKeyAccess: allowSharedKeyAccess
     allowBlobPublicAccess: false
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true

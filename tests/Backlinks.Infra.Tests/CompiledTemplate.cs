@@ -67,6 +67,13 @@ public sealed class CompiledTemplate
 
     private static CompiledTemplate Compile()
     {
+        var (exitCode, stdout, stderr) = RunBicep("build", Path.Combine(RepoRoot, "infra", "main.bicep"), "--stdout");
+        return new CompiledTemplate(exitCode, stdout, stderr);
+    }
+
+    /// <summary>Runs the Bicep CLI from NuGet offline (no telemetry, no registry look-ups).</summary>
+    internal static (int ExitCode, string Stdout, string Stderr) RunBicep(params string[] arguments)
+    {
         var bicep = Metadata("BicepPath");
         if (!OperatingSystem.IsWindows() && !File.GetUnixFileMode(bicep).HasFlag(UnixFileMode.UserExecute))
         {
@@ -76,18 +83,20 @@ public sealed class CompiledTemplate
 
         var start = new ProcessStartInfo(bicep)
         {
-            ArgumentList = { "build", Path.Combine(RepoRoot, "infra", "main.bicep"), "--stdout" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        // Offline: no telemetry, no registry look-ups.
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
         start.Environment["BICEP_TELEMETRY_ENABLED"] = "false";
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         process.WaitForExit();
-        return new CompiledTemplate(process.ExitCode, stdout.Result, stderr.Result);
+        return (process.ExitCode, stdout.Result, stderr.Result);
     }
 
     private static string Metadata(string key) =>

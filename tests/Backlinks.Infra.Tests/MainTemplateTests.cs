@@ -40,7 +40,8 @@ public class MainTemplateTests
     {
         var account = Single(Storage, "Microsoft.Storage/storageAccounts")["properties"]!;
 
-        Assert.False((bool)account["allowSharedKeyAccess"]!);
+        // An expression here (reporting may opt in to account keys): the deployed value with the defaults.
+        Assert.False((bool)TemplateSnapshot.Defaults.Value.Single("Microsoft.Storage/storageAccounts")["properties"]!["allowSharedKeyAccess"]!);
         Assert.False((bool)account["allowBlobPublicAccess"]!);
         Assert.Equal("TLS1_2", (string?)account["minimumTlsVersion"]);
         Assert.True((bool)account["supportsHttpsTrafficOnly"]!);
@@ -78,7 +79,7 @@ public class MainTemplateTests
     }
 
     [Fact]
-    public void The_app_runs_on_flex_consumption_linux_dotnet_isolated_10_with_a_small_instance_cap()
+    public void The_app_runs_on_flex_consumption_linux_dotnet_isolated_10()
     {
         var plan = Single(FunctionApp, "Microsoft.Web/serverfarms");
         Assert.Equal("FC1", (string?)plan["sku"]!["name"]);
@@ -92,8 +93,6 @@ public class MainTemplateTests
         Assert.Equal("UserAssignedIdentity", (string?)config["deployment"]!["storage"]!["authentication"]!["type"]);
         Assert.True((bool)site["properties"]!["httpsOnly"]!);
 
-        var cap = (int)Template.Root["parameters"]!["maximumInstanceCount"]!["defaultValue"]!;
-        Assert.InRange(cap, 1, 10);
         Assert.Equal(2048, (int)Template.Root["parameters"]!["instanceMemoryMB"]!["defaultValue"]!);
     }
 
@@ -161,6 +160,7 @@ public class MainTemplateTests
             ["storageBlobDataOwner"] = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
             ["storageQueueDataContributor"] = "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
             ["storageTableDataContributor"] = "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
+            ["storageTableDataReader"] = "76199698-9eea-4c19-bc75-cec21354c6b6",
             ["monitoringMetricsPublisher"] = "3913510d-42f4-4e42-8a64-420c390055eb",
             ["keyVaultSecretsUser"] = "4633458b-17de-408a-b874-0445c86b69e6",
         }, roles.ToDictionary(p => p.Key, p => (string)p.Value!));

@@ -51,6 +51,10 @@ public sealed class DomDetailerOptionsValidator : IValidateOptions<DomDetailerOp
         {
             failures.Add("DomDetailer__ApiKey is not set: put your DomDetailer API key in the app settings (local.settings.json for func start, the environment for the backlinks tool, which also has --sandbox for simulated data).");
         }
+        else if (KeyVaultReference.IsUnresolved(options.ApiKey))
+        {
+            failures.Add(KeyVaultReference.UnresolvedMessage("DomDetailer__ApiKey"));
+        }
         if (string.IsNullOrWhiteSpace(options.App))
         {
             failures.Add("DomDetailer__App is empty: set it to a name for this integration.");

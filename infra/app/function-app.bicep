@@ -25,6 +25,9 @@ param instanceMemoryMB int
 @description('Identifies this integration to DomDetailer (DomDetailer__App).')
 param domDetailerApp string
 
+@description('The jobs queue (Storage__JobsQueue); its poison queue is this name plus -poison.')
+param jobsQueueName string
+
 @description('Credits per UTC day (Budget__DailyCredits); 0 is no budget.')
 param dailyCreditBudget int
 
@@ -99,6 +102,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
       DomDetailer__ApiKey: '@Microsoft.KeyVault(SecretUri=${apiKeySecretUri})'
       DomDetailer__App: domDetailerApp
+      // The queue triggers resolve %Storage:JobsQueue%: without this setting the host would not index them.
+      Storage__JobsQueue: jobsQueueName
       Budget__DailyCredits: string(dailyCreditBudget)
       Backoff__RateLimitBaseDelay: backoff.RateLimitBaseDelay
       Backoff__RateLimitMaxDelay: backoff.RateLimitMaxDelay

@@ -19,7 +19,9 @@ param rawBlobDeleteAfterDays int
 
 // The app's contract names (README, "Storage layout"); lower-case tables on purpose (Power BI).
 var rawContainerName = 'backlinks-raw'
-var queueNames = ['backlink-jobs', 'backlink-jobs-poison']
+// The Functions host names the poison queue after the jobs queue; the app reads the name from Storage__JobsQueue.
+var jobsQueueName = 'backlink-jobs'
+var queueNames = [jobsQueueName, '${jobsQueueName}-poison']
 var tableNames = ['backlinkmetrics', 'backlinkmetricslatest', 'backlinkjobs', 'backlinkcontrol']
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
@@ -98,3 +100,4 @@ output name string = storage.name
 output blobEndpoint string = storage.properties.primaryEndpoints.blob
 output queueEndpoint string = storage.properties.primaryEndpoints.queue
 output tableEndpoint string = storage.properties.primaryEndpoints.table
+output jobsQueueName string = jobsQueueName

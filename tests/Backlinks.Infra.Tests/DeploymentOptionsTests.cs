@@ -147,6 +147,17 @@ public partial class DeploymentOptionsTests
     }
 
     [Fact]
+    public void The_queue_triggers_find_the_queue_storage_declares_in_the_setting_they_resolve()
+    {
+        // %Storage:JobsQueue% in functions.metadata; the host names the poison queue after it.
+        var queue = (string?)AppSettings(Defaults)["Storage__JobsQueue"];
+        var declared = Defaults.OfType("Microsoft.Storage/storageAccounts/queueServices/queues").Select(q => ((string?)q["name"])!.Split('/').Last()).ToList();
+
+        Assert.Equal("backlink-jobs", queue);
+        Assert.Equal([queue, $"{queue}-poison"], declared.Order());
+    }
+
+    [Fact]
     public void Every_default_in_the_parameters_file_matches_the_template_default()
     {
         foreach (var (name, value) in AzdMappings())

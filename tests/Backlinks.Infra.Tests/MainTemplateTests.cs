@@ -53,7 +53,8 @@ public class MainTemplateTests
         var names = new StorageOptions();
         var variables = Storage["variables"]!;
 
-        Assert.Equal([names.JobsQueue, names.PoisonQueue], variables["queueNames"]!.AsArray().Select(n => (string?)n));
+        Assert.Equal(names.JobsQueue, (string?)variables["jobsQueueName"]);
+        Assert.Contains("-poison", variables["queueNames"]!.ToJsonString()); // the poison queue is named after it, as the host names it
         Assert.Equal([names.MetricsTable, names.LatestMetricsTable, names.JobsTable, names.ControlTable], variables["tableNames"]!.AsArray().Select(n => (string?)n));
         Assert.Equal(names.RawContainer, (string?)variables["rawContainerName"]);
 

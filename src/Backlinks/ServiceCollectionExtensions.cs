@@ -1,6 +1,7 @@
 using System.Net;
 using Backlinks.DomDetailer;
 using Backlinks.Jobs;
+using Backlinks.Links;
 using Backlinks.Storage;
 using Backlinks.Submissions;
 using Backlinks.Throttling;
@@ -52,6 +53,7 @@ public static class ServiceCollectionExtensions
         services.AddTransient<AppStatusQuery>();
         services.AddTransient<JobProcessor>();
         services.AddTransient<QueueWorker>();
+        services.AddBacklinkLinks(configuration);
 
         AddDomDetailerClient(services);
         return services;

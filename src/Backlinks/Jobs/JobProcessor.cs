@@ -1,4 +1,5 @@
 using Backlinks.DomDetailer;
+using Backlinks.Links;
 using Backlinks.Storage;
 using Backlinks.Throttling;
 using Microsoft.Extensions.Logging;
@@ -17,6 +18,7 @@ public sealed partial class JobProcessor(
     JobQueue queue,
     MetricsStore metrics,
     RawResponseStore raw,
+    SnapshotIngestor links,
     DomDetailerClient api,
     ApiGate apiGate,
     SharedCalls sharedCalls,
@@ -212,8 +214,8 @@ public sealed partial class JobProcessor(
             ["onePerDomain"] = job.OnePerDomain ? "true" : "false",
         }, cancellationToken);
 
-        var snapshot = MetricsSnapshotEntity.ForHistory(job.Domain, job.JobId, job.OnePerDomain, fetchedAt, fetched.Response, path);
-        await metrics.SaveAsync(snapshot, cancellationToken);
+        // The link tables and the metrics rows (with the link counts), in one call that replay and resume make too.
+        var snapshot = (await links.ApplyAsync(new StoredSnapshot(job.Domain, job.JobId, fetchedAt, job.OnePerDomain, path, fetched.Response), cancellationToken)).Metrics;
 
         Complete(job, JobStatus.Succeeded, fetchedAt, lastError: null);
         job.FetchedAtUtc = fetchedAt;

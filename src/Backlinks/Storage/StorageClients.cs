@@ -41,6 +41,9 @@ public sealed class StorageClients
         LatestMetricsTable = tables.GetTableClient(names.LatestMetricsTable);
         JobsTable = tables.GetTableClient(names.JobsTable);
         ControlTable = tables.GetTableClient(names.ControlTable);
+        LinkRowsTable = tables.GetTableClient(names.LinkRowsTable);
+        LinkChangesTable = tables.GetTableClient(names.LinkChangesTable);
+        RefDomainsTable = tables.GetTableClient(names.RefDomainsTable);
     }
 
     // Storage blips are retried a few times within seconds; an unreachable account fails within
@@ -61,6 +64,9 @@ public sealed class StorageClients
     public TableClient LatestMetricsTable { get; }
     public TableClient JobsTable { get; }
     public TableClient ControlTable { get; }
+    public TableClient LinkRowsTable { get; }
+    public TableClient LinkChangesTable { get; }
+    public TableClient RefDomainsTable { get; }
 
     public Task EnsureCreatedAsync()
     {
@@ -84,6 +90,9 @@ public sealed class StorageClients
             MetricsTable.CreateIfNotExistsAsync(),
             LatestMetricsTable.CreateIfNotExistsAsync(),
             JobsTable.CreateIfNotExistsAsync(),
-            ControlTable.CreateIfNotExistsAsync());
+            ControlTable.CreateIfNotExistsAsync(),
+            LinkRowsTable.CreateIfNotExistsAsync(),
+            LinkChangesTable.CreateIfNotExistsAsync(),
+            RefDomainsTable.CreateIfNotExistsAsync());
     }
 }

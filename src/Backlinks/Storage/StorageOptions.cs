@@ -23,6 +23,11 @@ public sealed class StorageOptions
     public string LatestMetricsTable { get; set; } = "backlinkmetricslatest";
     public string JobsTable { get; set; } = "backlinkjobs";
 
+    // The link tables (Links/): every link of a domain, its gains and losses, its referring hosts.
+    public string LinkRowsTable { get; set; } = "backlinkrows";
+    public string LinkChangesTable { get; set; } = "backlinkchanges";
+    public string RefDomainsTable { get; set; } = "backlinkrefdomains";
+
     /// <summary>App-wide state every instance shares: the out-of-credits pause, the 429 "not before", the credit ledger.</summary>
     public string ControlTable { get; set; } = "backlinkcontrol";
 }

@@ -62,8 +62,10 @@ public sealed class DomainWriterLease
     public static async Task<DomainWriterLease> AcquireAsync(TableClient control, TimeProvider time, LinkOptions options,
         StoredSnapshot snapshot, CancellationToken cancellationToken)
     {
-        var waitUntil = time.GetUtcNow() + options.LeaseDuration + options.LeaseDuration;
-        while (true)
+        // Waits on the wall clock, in short polls: the holder is another process that frees the domain
+        // within seconds. Expiry is judged on the TimeProvider, as every lease in the app is.
+        var polls = (int)Math.Ceiling(2 * options.LeaseDuration / options.LeasePollInterval);
+        for (var poll = 0; ; poll++)
         {
             var now = time.GetUtcNow();
             DomainWriterEntity? previous = null;
@@ -79,11 +81,11 @@ public sealed class DomainWriterLease
                 var unfinished = previous is { RawBlobPath.Length: > 0 } && previous.RawBlobPath != snapshot.RawBlobPath ? previous.RawBlobPath : null;
                 return new DomainWriterLease(control, time, options.LeaseDuration, snapshot.Domain, snapshot.JobId, snapshot.RawBlobPath, unfinished);
             }
-            if (now >= waitUntil)
+            if (poll >= polls)
             {
                 throw new DomainBusyException(snapshot.Domain, $"job {previous?.OwnerJobId} holds it until {previous?.ExpiresAtUtc:u}");
             }
-            await Task.Delay(options.LeasePollInterval, time, cancellationToken);
+            await Task.Delay(options.LeasePollInterval, cancellationToken);
         }
     }
 

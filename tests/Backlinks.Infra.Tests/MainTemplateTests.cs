@@ -53,7 +53,7 @@ public class MainTemplateTests
         var variables = Storage["variables"]!;
 
         Assert.Equal([names.JobsQueue, names.PoisonQueue], variables["queueNames"]!.AsArray().Select(n => (string?)n));
-        Assert.Equal([names.MetricsTable, names.LatestMetricsTable, names.JobsTable, names.ControlTable], variables["tableNames"]!.AsArray().Select(n => (string?)n));
+        Assert.Equal([names.MetricsTable, names.LatestMetricsTable, names.JobsTable, names.ControlTable, names.LinkRowsTable, names.LinkChangesTable, names.RefDomainsTable], variables["tableNames"]!.AsArray().Select(n => (string?)n));
         Assert.Equal(names.RawContainer, (string?)variables["rawContainerName"]);
 
         Assert.Contains("variables('queueNames')[copyIndex()]", (string?)Single(Storage, "Microsoft.Storage/storageAccounts/queueServices/queues")["name"]);

@@ -12,13 +12,18 @@ public static class SourceHost
     public static string Of(string source)
     {
         var text = source.Trim();
-        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host) || uri.IsFile)
+        if (Uri.TryCreate(text, UriKind.Absolute, out var uri))
         {
-            // A source without a scheme ("example.com/page") is still a page on that host.
-            if (text.Contains("://", StringComparison.Ordinal) || !Uri.TryCreate("http://" + text, UriKind.Absolute, out uri) || string.IsNullOrEmpty(uri.Host))
+            // Pages live on the web; a mailto: or file: "source" has no referring host.
+            if (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
             {
                 return "";
             }
+        }
+        else if (text.Contains("://", StringComparison.Ordinal) || !Uri.TryCreate("http://" + text, UriKind.Absolute, out uri))
+        {
+            // A source without a scheme ("example.com/page") is still a page on that host; anything else has none.
+            return "";
         }
 
         var host = uri.IdnHost.ToLowerInvariant().TrimEnd('.');

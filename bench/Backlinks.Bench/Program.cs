@@ -11,6 +11,12 @@ using Microsoft.Extensions.DependencyInjection;
 // a limit of L calls per second (429 beyond it), with the client limit set to the same L. It reports the
 // rate achieved and the 429s seen. Real Azurite, real clock, loopback only.
 //   dotnet run -c Release --project bench/Backlinks.Bench -- [jobs] [limit per second] [concurrency]
+// With "ingest" first, the ingest benchmark instead (IngestBenchmark.cs): -- ingest [runs]
+if (args is ["ingest", .. var ingestArgs])
+{
+    return await Backlinks.Bench.IngestBenchmark.RunAsync(FindRepositoryRoot(), ingestArgs);
+}
+
 var jobs = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 200;
 var limit = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
 var concurrency = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 8;

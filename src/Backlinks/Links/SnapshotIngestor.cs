@@ -19,7 +19,8 @@ public enum SnapshotApplyKind
 }
 
 /// <param name="Metrics">The history row of the snapshot, with its link counts.</param>
-public sealed record SnapshotApplied(MetricsSnapshotEntity Metrics, SnapshotApplyKind Kind);
+/// <param name="EntitiesWritten">Table entities written: link rows, change rows, referring domains, metrics rows.</param>
+public sealed record SnapshotApplied(MetricsSnapshotEntity Metrics, SnapshotApplyKind Kind, int EntitiesWritten = 0);
 
 /// <summary>
 /// Applies one stored snapshot to every derived table: the three link tables, then the metrics history
@@ -27,8 +28,7 @@ public sealed record SnapshotApplied(MetricsSnapshotEntity Metrics, SnapshotAppl
 /// raw blob, and that a resumed job makes for a blob it stored before a crash.
 /// <para>
 /// Safe to repeat and to crash anywhere: per domain one writer at a time (<see cref="DomainWriterLease"/>);
-/// change rows are written before link rows, link rows before referring domains, and the metrics history
-/// row last. That history row, with its link counts, is the record that the snapshot was applied.
+/// change rows are written before link rows and referring domains, and the metrics history row last. That history row, with its link counts, is the record that the snapshot was applied.
 /// </para>
 /// </summary>
 public sealed partial class SnapshotIngestor(
@@ -94,9 +94,10 @@ public sealed partial class SnapshotIngestor(
         row.LostLinks = 0;
 
         var kind = SnapshotApplyKind.Late;
+        var written = 0;
         if (!others.Any(h => new SnapshotStamp(h.FetchedAtUtc, h.JobId).IsAfter(at)))
         {
-            var plan = await WriteLinksAsync(snapshot, at, links, baseline: others.Count == 0, sample, lease, cancellationToken);
+            (var plan, written) = await WriteLinksAsync(snapshot, at, links, baseline: others.Count == 0, sample, lease, cancellationToken);
             row.NewLinks = plan.NewLinks;
             row.LostLinks = plan.LostLinks;
             kind = SnapshotApplyKind.Applied;
@@ -108,10 +109,10 @@ public sealed partial class SnapshotIngestor(
 
         // The commit: from here on the snapshot counts as applied.
         await metrics.SaveAsync(row, cancellationToken);
-        return new SnapshotApplied(row, kind);
+        return new SnapshotApplied(row, kind, written + 2);
     }
 
-    private async Task<LinkPlan> WriteLinksAsync(StoredSnapshot snapshot, SnapshotStamp at, SnapshotLinks links, bool baseline, bool sample,
+    private async Task<(LinkPlan Plan, int Written)> WriteLinksAsync(StoredSnapshot snapshot, SnapshotStamp at, SnapshotLinks links, bool baseline, bool sample,
         DomainWriterLease lease, CancellationToken cancellationToken)
     {
         var domain = snapshot.Domain;
@@ -121,24 +122,36 @@ public sealed partial class SnapshotIngestor(
         var recorded = LinkPlan.IsResumed(existing.Values, at) ? await tables.ReadChangesAsync(domain, at, cancellationToken) : null;
         var plan = LinkPlan.Compute(domain, at, links, existing, recorded, baseline, sample);
 
-        // Change rows first: once any link row shows this snapshot, its change rows are all there.
-        await WriteAsync(tables.Changes, plan.ChangeWrites, cancellationToken);
-        await lease.RenewAsync(snapshot.RawBlobPath, cancellationToken);
-        await WriteAsync(tables.Rows, plan.RowWrites, cancellationToken);
-        await lease.RenewAsync(snapshot.RawBlobPath, cancellationToken);
-
         var refDomains = await refDomainsTask;
         var refDomainWrites = RefDomainRollup.From(domain, plan.RowsAfter.Values)
             .Where(r => !refDomains.TryGetValue(r.RowKey, out var before) || !before.SameAs(r))
             .ToList();
-        await WriteAsync(tables.RefDomains, refDomainWrites, cancellationToken);
-        LogApplied(logger, domain, at.JobId, links.Links.Count, plan.NewLinks, plan.LostLinks, plan.RowWrites.Count + plan.ChangeWrites.Count + refDomainWrites.Count);
-        return plan;
+
+        // Change rows first: once any link row shows this snapshot, its change rows are all there. Link rows
+        // and referring domains then go together: the rollup is computed from the plan, not from what is
+        // stored, so a re-run computes the same referring domains whichever of them a crash interrupted.
+        await WriteAsync(tables.Changes, plan.ChangeWrites, cancellationToken);
+        await lease.RenewAsync(snapshot.RawBlobPath, cancellationToken);
+        await WriteAsync([.. Batches(tables.Rows, plan.RowWrites), .. Batches(tables.RefDomains, refDomainWrites)], cancellationToken);
+        await lease.RenewAsync(snapshot.RawBlobPath, cancellationToken);
+        var written = plan.RowWrites.Count + plan.ChangeWrites.Count + refDomainWrites.Count;
+        LogApplied(logger, domain, at.JobId, links.Links.Count, plan.NewLinks, plan.LostLinks, written);
+        return (plan, written);
     }
 
     private Task WriteAsync<T>(TableClient table, IReadOnlyList<T> entities, CancellationToken cancellationToken)
         where T : ITableEntity =>
         TableBatches.SubmitAsync(table, entities, TableTransactionActionType.UpsertReplace, _options.WriteConcurrency, cancellationToken);
+
+    /// <summary>Batches of several tables in one pool, <see cref="LinkOptions.WriteConcurrency"/> in flight, in the order given.</summary>
+    private Task WriteAsync(IReadOnlyList<(TableClient Table, IReadOnlyList<ITableEntity> Batch)> batches, CancellationToken cancellationToken) =>
+        Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = _options.WriteConcurrency, CancellationToken = cancellationToken },
+            async (batch, token) => await batch.Table.SubmitTransactionAsync(
+                batch.Batch.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)), token));
+
+    private static IEnumerable<(TableClient Table, IReadOnlyList<ITableEntity> Batch)> Batches<T>(TableClient table, IEnumerable<T> entities)
+        where T : ITableEntity =>
+        TableBatches.Plan(entities.Cast<ITableEntity>()).Select(batch => (table, batch));
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Links of {Domain} from job {JobId}: {Links} links, {NewLinks} new, {LostLinks} lost, {Writes} rows written")]
     private static partial void LogApplied(ILogger logger, string domain, string jobId, int links, int newLinks, int lostLinks, int writes);

@@ -166,8 +166,18 @@ internal static class IngestBenchmark
     private static byte[] Answer(string domain, IEnumerable<int> links) => Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new
     {
         domain,
-        metrics = new { page_count = 1200, links_in = 90_000, links_out = 3000, backlinks_follow = 3300, backlinks_nofollow = 1700, nofollow_ratio = 34.0,
-            ref_domains = 1500, links_from_gov = 3, links_from_edu = 12 },
+        metrics = new
+        {
+            page_count = 1200,
+            links_in = 90_000,
+            links_out = 3000,
+            backlinks_follow = 3300,
+            backlinks_nofollow = 1700,
+            nofollow_ratio = 34.0,
+            ref_domains = 1500,
+            links_from_gov = 3,
+            links_from_edu = 12
+        },
         backlinks = links.Select(i => new
         {
             anchor = i % 5 == 0 ? "" : $"Anchor text number {i} about {domain}",

@@ -41,6 +41,16 @@ public sealed class RawSnapshots(StorageClients storage)
         return found;
     }
 
+    /// <summary>
+    /// The snapshot a job stored, or null: for resuming a job that crashed after its raw blob was written
+    /// (its path holds the fetch day, which the job row may not know): apply it instead of calling again.
+    /// </summary>
+    public async Task<StoredSnapshot?> FindForJobAsync(string domain, string jobId, CancellationToken cancellationToken)
+    {
+        var stored = (await ListAsync(domain, null, cancellationToken)).FirstOrDefault(s => s.JobId == jobId);
+        return stored is null ? null : await TryReadAsync(stored.RawBlobPath, cancellationToken);
+    }
+
     /// <summary>The snapshot in a raw blob, or null when it is missing or not a stored answer.</summary>
     public async Task<StoredSnapshot?> TryReadAsync(string rawBlobPath, CancellationToken cancellationToken)
     {

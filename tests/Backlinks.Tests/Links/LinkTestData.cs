@@ -45,8 +45,15 @@ public static class LinkTestData
             ["domain"] = domain,
             ["metrics"] = new JsonObject
             {
-                ["page_count"] = 10, ["links_in"] = 100, ["links_out"] = 5, ["backlinks_follow"] = 60, ["backlinks_nofollow"] = 40,
-                ["nofollow_ratio"] = 40.0, ["ref_domains"] = 20, ["links_from_gov"] = 0, ["links_from_edu"] = 0,
+                ["page_count"] = 10,
+                ["links_in"] = 100,
+                ["links_out"] = 5,
+                ["backlinks_follow"] = 60,
+                ["backlinks_nofollow"] = 40,
+                ["nofollow_ratio"] = 40.0,
+                ["ref_domains"] = 20,
+                ["links_from_gov"] = 0,
+                ["links_from_edu"] = 0,
             },
             ["backlinks"] = backlinks,
         };

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Backlinks.Cli.Hosting;
 using Backlinks.Jobs;
+using Backlinks.Links;
 using Backlinks.Tests.Infrastructure;
 using static Backlinks.Tests.Links.LinkTestData;
 
@@ -64,6 +65,21 @@ public sealed class ReplayTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal((0, 4), (second.GetProperty("applied").GetInt32(), second.GetProperty("alreadyApplied").GetInt32()));
         Assert.Equal(rebuilt, await DumpDerivedAsync(_pipeline, withTimestamps: true));
         Assert.Equal(calls, _pipeline.Api.Calls.Count);
+    }
+
+    [Fact]
+    public async Task A_job_s_stored_snapshot_is_found_by_its_id_for_a_resume()
+    {
+        var job = (await AllAsync<JobEntity>(_pipeline.Storage.JobsTable)).First(j => j.Domain == "other.org");
+        var raw = _pipeline.Get<RawSnapshots>();
+
+        var found = await raw.FindForJobAsync("other.org", job.JobId, CancellationToken.None);
+
+        Assert.NotNull(found);
+        Assert.Equal(job.RawBlobPath, found.RawBlobPath);
+        Assert.Equal(job.FetchedAtUtc, found.FetchedAtUtc);
+        Assert.Equal(3, found.Response.Backlinks.Count);
+        Assert.Null(await raw.FindForJobAsync("other.org", JobId.New(TestPipeline.Start).ToString(), CancellationToken.None));
     }
 
     [Fact]

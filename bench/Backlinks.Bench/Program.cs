@@ -14,6 +14,12 @@ using Microsoft.Extensions.DependencyInjection;
 // then the client does not know the limit and must learn it from the 429s. It reports the rate achieved
 // and the 429s seen. Real Azurite, real clock, loopback only.
 //   dotnet run -c Release --project bench/Backlinks.Bench -- [jobs] [limit per second] [concurrency] [client max per second]
+// With "ingest" first, the ingest benchmark instead (IngestBenchmark.cs): -- ingest [runs]
+if (args is ["ingest", .. var ingestArgs])
+{
+    return await Backlinks.Bench.IngestBenchmark.RunAsync(FindRepositoryRoot(), ingestArgs);
+}
+
 var jobs = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 200;
 var limit = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
 var concurrency = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 8;

@@ -31,6 +31,13 @@ public static class BacklinksApp
                 .WithExample("lookup", "example.com");
             config.AddCommand<StatusCommand>("status").WithDescription("Show a job's status.");
             config.AddCommand<MetricsCommand>("metrics").WithDescription("Show stored metrics: every domain's latest, one domain's, or its history.");
+            config.AddCommand<LinksCommand>("links")
+                .WithDescription("Show a domain's links (live by default), or the links it gained or lost.")
+                .WithExample("links", "example.com", "--changes", "new", "--since", "2026-11-01", "--csv");
+            config.AddCommand<RefDomainsCommand>("refdomains").WithDescription("Show the hosts that link to a domain.");
+            config.AddCommand<ReplayCommand>("replay")
+                .WithDescription("Rebuild the metrics and link tables from the stored raw JSON: no API call, no credit.")
+                .WithExample("replay", "--domain", "example.com");
             config.AddCommand<SandboxCommand>("sandbox").WithDescription("Run the simulated DomDetailer API on loopback (no account, no credits).");
         });
         // Spectre reads a lone "-" as an option without a name; it means stdin here, as in most tools.

@@ -1,6 +1,7 @@
 using System.Net;
 using Backlinks.DomDetailer;
 using Backlinks.Jobs;
+using Backlinks.Links;
 using Backlinks.Queries;
 using Backlinks.Storage;
 using Backlinks.Submissions;
@@ -56,6 +57,7 @@ public static class ServiceCollectionExtensions
         services.AddTransient<ApiGate>();
         services.AddTransient<JobProcessor>();
         services.AddTransient<QueueWorker>();
+        services.AddBacklinkLinks(configuration);
 
         AddDomDetailerClient(services);
         return services;

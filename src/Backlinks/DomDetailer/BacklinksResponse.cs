@@ -35,7 +35,10 @@ public sealed class Backlink
 {
     [JsonPropertyName("anchor")] public string? RawAnchor { get; init; }
     [JsonPropertyName("title")] public string? Title { get; init; }
-    [JsonPropertyName("nf")] public int Nf { get; init; }
+    /// <summary>1 = nofollow, 0 = dofollow; read from 1, 0, "1", "0" and other spellings (see <see cref="NofollowFlagConverter"/>).</summary>
+    [JsonPropertyName("nf")]
+    [JsonConverter(typeof(NofollowFlagConverter))]
+    public int Nf { get; init; }
     [JsonPropertyName("source")] public string? Source { get; init; }
     [JsonPropertyName("target")] public string? Target { get; init; }
 
@@ -45,6 +48,37 @@ public sealed class Backlink
 
     [JsonIgnore]
     public bool IsNofollow => Nf == 1;
+}
+
+/// <summary>
+/// Reads <c>nf</c> without failing a paid answer over its spelling: a number (non-zero is nofollow),
+/// a string holding one (<c>"1"</c>, <c>"0"</c>, <c>" 1 "</c>), <c>true</c>/<c>false</c> as JSON or text,
+/// and <c>null</c> or <c>""</c> (dofollow, as a missing <c>nf</c> is). Anything else also reads as dofollow.
+/// </summary>
+public sealed class NofollowFlagConverter : JsonConverter<int>
+{
+    public override int Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Number:
+                return reader.TryGetDouble(out var number) && number != 0 ? 1 : 0;
+            case JsonTokenType.True:
+                return 1;
+            case JsonTokenType.String:
+                var text = reader.GetString()!.Trim();
+                return double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var parsed)
+                    ? (parsed != 0 ? 1 : 0)
+                    : string.Equals(text, "true", StringComparison.OrdinalIgnoreCase) ? 1 : 0;
+            case JsonTokenType.StartObject or JsonTokenType.StartArray:
+                reader.Skip();
+                return 0;
+            default:
+                return 0;
+        }
+    }
+
+    public override void Write(Utf8JsonWriter writer, int value, JsonSerializerOptions options) => writer.WriteNumberValue(value);
 }
 
 /// <summary>Reads a response body; a body that is not JSON or lacks <c>metrics</c> is malformed.</summary>

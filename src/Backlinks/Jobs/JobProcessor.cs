@@ -1,5 +1,6 @@
 using System.Globalization;
 using Backlinks.DomDetailer;
+using Backlinks.Links;
 using Backlinks.Storage;
 using Backlinks.Throttling;
 using Microsoft.Extensions.Logging;
@@ -19,6 +20,8 @@ public sealed partial class JobProcessor(
     JobQueue queue,
     MetricsStore metrics,
     RawResponseStore raw,
+    RawSnapshots storedSnapshots,
+    SnapshotIngestor links,
     DomDetailerClient api,
     ApiGate apiGate,
     CallReservations reservations,
@@ -100,11 +103,11 @@ public sealed partial class JobProcessor(
     private async Task<JobOutcome> CallAsync(JobEntity job, CallReserved reserved, MetricsSnapshotEntity? latest, CancellationToken cancellationToken)
     {
         // An earlier attempt of this job got as far as the call: if it stored the answer, finish from it.
-        if (reserved.PreviousClaimAtUtc is { } claimedAt && await FindStoredAnswerAsync(job, claimedAt, cancellationToken) is { } stored)
+        if (reserved.PreviousClaimAtUtc is { } claimedAt && await FindStoredSnapshotAsync(job, claimedAt, cancellationToken) is { } stored)
         {
             await ledger.ReleaseAsync(reserved.LedgerRow, CancellationToken.None);
-            LogResumed(logger, job.JobId, stored.Path);
-            return await StoreAsync(job, stored, parsed: null, latest, paidCall: false, cancellationToken);
+            LogResumed(logger, job.JobId, stored.RawBlobPath);
+            return await StoreAsync(job, stored, latest, paidCall: false, cancellationToken);
         }
 
         job.MarkRunning(time.GetUtcNow());
@@ -128,8 +131,8 @@ public sealed partial class JobProcessor(
         {
             case BacklinksFetched fetched:
                 await apiGate.ShareRateIfDueAsync(cancellationToken);
-                var answer = await UploadAsync(job, fetched, cancellationToken);
-                return await StoreAsync(job, answer, fetched.Response, latest, paidCall: true, cancellationToken);
+                var snapshot = await UploadAsync(job, fetched, cancellationToken);
+                return await StoreAsync(job, snapshot, latest, paidCall: true, cancellationToken);
             case BacklinksRateLimited limited:
                 // The app holds its calls as long as the API asks; this job alone also backs off by its own count.
                 var notBefore = await apiGate.OnRateLimitedAsync(limited.RetryAfter, cancellationToken);
@@ -158,44 +161,35 @@ public sealed partial class JobProcessor(
         await reservations.ReleaseAsync(job.JobId, job.Domain, job.OnePerDomain, CancellationToken.None);
     }
 
-    private async Task<StoredAnswer> UploadAsync(JobEntity job, BacklinksFetched fetched, CancellationToken cancellationToken)
+    /// <summary>Stores the answer byte for byte, with the metadata that makes the blob a snapshot on its own (replay, resume).</summary>
+    private async Task<StoredSnapshot> UploadAsync(JobEntity job, BacklinksFetched fetched, CancellationToken cancellationToken)
     {
         var fetchedAt = time.GetUtcNow();
         var path = RawResponseStore.PathFor(job.Domain, fetchedAt, job.JobId);
-        var metadata = new Dictionary<string, string>
+        await raw.UploadAsync(path, fetched.RawJson, new Dictionary<string, string>
         {
             ["jobId"] = job.JobId,
             ["domain"] = job.Domain,
             ["fetchedAtUtc"] = fetchedAt.ToString("O", CultureInfo.InvariantCulture),
             ["onePerDomain"] = job.OnePerDomain ? "true" : "false",
-        };
-        await raw.UploadAsync(path, fetched.RawJson, metadata, cancellationToken);
-        return new StoredAnswer(path, fetched.RawJson, metadata);
+        }, cancellationToken);
+        return new StoredSnapshot(job.Domain, job.JobId, fetchedAt, job.OnePerDomain, path, fetched.Response);
     }
 
-    /// <summary>Writes the metrics of a stored answer and marks the job succeeded with it.</summary>
-    /// <param name="parsed">The answer as already read, or null to read it from the stored bytes.</param>
-    private async Task<JobOutcome> StoreAsync(JobEntity job, StoredAnswer answer, BacklinksResponse? parsed, MetricsSnapshotEntity? latest, bool paidCall, CancellationToken cancellationToken)
+    /// <summary>Applies a stored snapshot to the link and metrics tables and marks the job succeeded with it.</summary>
+    private async Task<JobOutcome> StoreAsync(JobEntity job, StoredSnapshot snapshot, MetricsSnapshotEntity? latest, bool paidCall, CancellationToken cancellationToken)
     {
-        var fetchedAt = DateTimeOffset.Parse(answer.Metadata["fetchedAtUtc"], CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
-        var response = parsed;
-        if (response is null && !BacklinksResponseParser.TryParse(answer.RawJson.Span, out response, out var error))
-        {
-            return await FailAsync(job, $"{error}; the answer is stored at {answer.Path}", cancellationToken);
-        }
-        var snapshot = MetricsSnapshotEntity.ForHistory(job.Domain, job.JobId, job.OnePerDomain, fetchedAt, response!, answer.Path);
-        await metrics.SaveAsync(snapshot, latest, cancellationToken);
-        LogStored(logger, job.JobId, job.Domain, snapshot.BacklinkRows, answer.Path);
-        return await SucceedAsync(job, Reference(snapshot), paidCall, cancellationToken);
+        var applied = await links.ApplyAsync(snapshot, cancellationToken, latest);
+        LogStored(logger, job.JobId, job.Domain, applied.Metrics.BacklinkRows, snapshot.RawBlobPath);
+        return await SucceedAsync(job, Reference(applied.Metrics), paidCall, cancellationToken);
     }
 
-    /// <summary>The answer an earlier attempt stored: fetched on the day of its claim, or just after midnight.</summary>
-    private async Task<StoredAnswer?> FindStoredAnswerAsync(JobEntity job, DateTimeOffset claimedAt, CancellationToken cancellationToken)
+    /// <summary>The snapshot an earlier attempt stored: fetched on the day of its claim, or just after midnight.</summary>
+    private async Task<StoredSnapshot?> FindStoredSnapshotAsync(JobEntity job, DateTimeOffset claimedAt, CancellationToken cancellationToken)
     {
         foreach (var day in new[] { claimedAt, claimedAt.AddDays(1) })
         {
-            if (await raw.FindAsync(RawResponseStore.PathFor(job.Domain, day, job.JobId), cancellationToken) is { } stored &&
-                stored.Metadata.ContainsKey("fetchedAtUtc"))
+            if (await storedSnapshots.TryReadAsync(RawResponseStore.PathFor(job.Domain, day, job.JobId), cancellationToken) is { } stored)
             {
                 return stored;
             }

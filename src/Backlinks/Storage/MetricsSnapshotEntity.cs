@@ -36,6 +36,14 @@ public sealed class MetricsSnapshotEntity : ITableEntity
     public int BacklinkRows { get; set; }
     public string RawBlobPath { get; set; } = "";
 
+    // Link counts (Links/SnapshotIngestor). Null on rows stored before the link tables existed, until
+    // 'backlinks replay' fills them in: a set IsSample is how the ingest knows a snapshot was applied.
+    public int? NewLinks { get; set; }
+    public int? LostLinks { get; set; }
+    public int? UniqueLinks { get; set; }
+    public int? SkippedRows { get; set; }
+    public bool? IsSample { get; set; }
+
     public static MetricsSnapshotEntity ForHistory(string domain, string jobId, bool onePerDomain, DateTimeOffset fetchedAt,
         BacklinksResponse response, string rawBlobPath)
     {

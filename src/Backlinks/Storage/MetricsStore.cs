@@ -13,22 +13,32 @@ public sealed class MetricsStore(StorageClients storage)
     /// ETag the replace is one conditional write; only when someone wrote in between is it read again.</param>
     public async Task SaveAsync(MetricsSnapshotEntity snapshot, MetricsSnapshotEntity? latestAsRead, CancellationToken cancellationToken)
     {
+        if (latestAsRead is null)
+        {
+            await SaveAsync(snapshot, cancellationToken);
+            return;
+        }
         await storage.MetricsTable.UpsertEntityAsync(snapshot, TableUpdateMode.Replace, cancellationToken);
         var latest = snapshot.AsLatest();
-        if (latestAsRead is not null && latestAsRead.FetchedAtUtc > latest.FetchedAtUtc)
+        if (latestAsRead.FetchedAtUtc > latest.FetchedAtUtc)
         {
             return;
         }
         try
         {
-            await (latestAsRead is null
-                ? storage.LatestMetricsTable.AddEntityAsync(latest, cancellationToken)
-                : storage.LatestMetricsTable.UpdateEntityAsync(latest, latestAsRead.ETag, TableUpdateMode.Replace, cancellationToken));
+            await storage.LatestMetricsTable.UpdateEntityAsync(latest, latestAsRead.ETag, TableUpdateMode.Replace, cancellationToken);
         }
         catch (Azure.RequestFailedException e) when (e.Status is 409 or 412)
         {
             await ReplaceLatestIfNewerAsync(latest, cancellationToken);
         }
+    }
+
+    /// <summary>Upserts the history row and replaces the latest row unless a newer snapshot is there (read, then a conditional write).</summary>
+    public async Task SaveAsync(MetricsSnapshotEntity snapshot, CancellationToken cancellationToken)
+    {
+        await storage.MetricsTable.UpsertEntityAsync(snapshot, TableUpdateMode.Replace, cancellationToken);
+        await ReplaceLatestIfNewerAsync(snapshot.AsLatest(), cancellationToken);
     }
 
     /// <summary>

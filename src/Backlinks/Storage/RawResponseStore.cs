@@ -1,5 +1,4 @@
 using System.Globalization;
-using Azure;
 using Azure.Storage.Blobs.Models;
 
 namespace Backlinks.Storage;
@@ -23,21 +22,4 @@ public sealed class RawResponseStore(StorageClients storage)
             Metadata = metadata,
         }, cancellationToken);
     }
-
-    /// <summary>The stored answer at <paramref name="path"/>, or null when none is there.</summary>
-    public async Task<StoredAnswer?> FindAsync(string path, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var download = await storage.RawContainer.GetBlobClient(path).DownloadContentAsync(cancellationToken);
-            return new StoredAnswer(path, download.Value.Content.ToMemory(), download.Value.Details.Metadata);
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            return null;
-        }
-    }
 }
-
-/// <summary>An answer as stored: its bytes and the metadata written with it.</summary>
-public sealed record StoredAnswer(string Path, ReadOnlyMemory<byte> RawJson, IDictionary<string, string> Metadata);

@@ -44,6 +44,9 @@ public sealed class StorageClients
         LatestMetricsTable = tables.GetTableClient(names.LatestMetricsTable);
         JobsTable = tables.GetTableClient(names.JobsTable);
         ControlTable = tables.GetTableClient(names.ControlTable);
+        LinkRowsTable = tables.GetTableClient(names.LinkRowsTable);
+        LinkChangesTable = tables.GetTableClient(names.LinkChangesTable);
+        RefDomainsTable = tables.GetTableClient(names.RefDomainsTable);
     }
 
     // Storage blips are retried a few times within seconds; an unreachable account fails within
@@ -69,8 +72,11 @@ public sealed class StorageClients
     public TableClient LatestMetricsTable { get; }
     public TableClient JobsTable { get; }
     public TableClient ControlTable { get; }
+    public TableClient LinkRowsTable { get; }
+    public TableClient LinkChangesTable { get; }
+    public TableClient RefDomainsTable { get; }
 
     public IEnumerable<QueueClient> Queues => [JobsQueue, PoisonQueue];
 
-    public IEnumerable<TableClient> Tables => [MetricsTable, LatestMetricsTable, JobsTable, ControlTable];
+    public IEnumerable<TableClient> Tables => [MetricsTable, LatestMetricsTable, JobsTable, ControlTable, LinkRowsTable, LinkChangesTable, RefDomainsTable];
 }

@@ -36,6 +36,11 @@ public sealed partial class StorageOptions
     public string LatestMetricsTable { get; set; } = "backlinkmetricslatest";
     public string JobsTable { get; set; } = "backlinkjobs";
 
+    // The link tables (Links/): every link of a domain, its gains and losses, its referring hosts.
+    public string LinkRowsTable { get; set; } = "backlinkrows";
+    public string LinkChangesTable { get; set; } = "backlinkchanges";
+    public string RefDomainsTable { get; set; } = "backlinkrefdomains";
+
     /// <summary>State every instance shares, per API account: the out-of-credits pause, the 429 "not before", the credit ledger, call claims.</summary>
     public string ControlTable { get; set; } = "backlinkcontrol";
 
@@ -45,6 +50,9 @@ public sealed partial class StorageOptions
         (nameof(LatestMetricsTable), LatestMetricsTable),
         (nameof(JobsTable), JobsTable),
         (nameof(ControlTable), ControlTable),
+        (nameof(LinkRowsTable), LinkRowsTable),
+        (nameof(LinkChangesTable), LinkChangesTable),
+        (nameof(RefDomainsTable), RefDomainsTable),
     ];
 
     // The services' naming rules, checked at start so that a typo fails in one line instead of at the first write.

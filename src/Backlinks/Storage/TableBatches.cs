@@ -26,4 +26,10 @@ public static class TableBatches
             await table.SubmitTransactionAsync(batch.Select(e => new TableTransactionAction(action, e)), cancellationToken);
         }
     }
+
+    /// <summary>The same batches, up to <paramref name="maxInFlight"/> at once: a batch is one round trip, and they are independent.</summary>
+    public static Task SubmitAsync<T>(TableClient table, IEnumerable<T> entities, TableTransactionActionType action, int maxInFlight, CancellationToken cancellationToken)
+        where T : ITableEntity =>
+        Parallel.ForEachAsync(Plan(entities), new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, maxInFlight), CancellationToken = cancellationToken },
+            async (batch, token) => await table.SubmitTransactionAsync(batch.Select(e => new TableTransactionAction(action, e)), token));
 }

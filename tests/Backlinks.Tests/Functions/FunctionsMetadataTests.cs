@@ -27,7 +27,7 @@ public class FunctionsMetadataTests
     public void Exactly_the_expected_functions_are_declared()
     {
         Assert.Equal(
-            ["FailPoisonedBacklinkJob", "GetDomainMetrics", "GetLookup", "GetStatus", "ProcessBacklinkJob", "SubmitLookups"],
+            ["FailPoisonedBacklinkJob", "GetDomainBacklinks", "GetDomainMetrics", "GetLookup", "GetStatus", "ProcessBacklinkJob", "SubmitLookups"],
             Metadata().EnumerateArray().Select(f => f.GetProperty("name").GetString()).Order());
         Assert.All(Metadata().EnumerateArray(), f => Assert.Equal("dotnet-isolated", f.GetProperty("language").GetString()));
     }
@@ -36,6 +36,7 @@ public class FunctionsMetadataTests
     [InlineData("SubmitLookups", "post", "lookups")]
     [InlineData("GetLookup", "get", "lookups/{jobId}")]
     [InlineData("GetDomainMetrics", "get", "domains/{domain}/metrics")]
+    [InlineData("GetDomainBacklinks", "get", "domains/{domain}/backlinks")]
     [InlineData("GetStatus", "get", "status")]
     public void Http_functions_have_their_route_method_and_function_key(string function, string method, string route)
     {

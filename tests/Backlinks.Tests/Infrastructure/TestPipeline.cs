@@ -65,6 +65,9 @@ public sealed class TestPipeline : IAsyncDisposable
             ["Storage:LatestMetricsTable"] = $"latest{suffix}",
             ["Storage:JobsTable"] = $"jobs{suffix}",
             ["Storage:ControlTable"] = $"control{suffix}",
+            ["Storage:LinkRowsTable"] = $"rows{suffix}",
+            ["Storage:LinkChangesTable"] = $"changes{suffix}",
+            ["Storage:RefDomainsTable"] = $"refdomains{suffix}",
             // The client-side rate limit runs on the real clock; tests that measure it set their own.
             ["DomDetailer:MaxRequestsPerSecond"] = "1000",
             ["DomDetailer:MaxConcurrency"] = "64",

@@ -200,7 +200,12 @@ public sealed partial class DomDetailerClient(
                 span[i] = char.IsControl(source[i]) ? ' ' : source[i];
             }
         }).Trim();
-        return printable.Length <= MaxLength ? printable : printable[..MaxLength] + "…";
+        if (printable.Length <= MaxLength)
+        {
+            return printable;
+        }
+        var cut = char.IsHighSurrogate(printable[MaxLength - 1]) ? MaxLength - 1 : MaxLength; // never half a character
+        return printable[..cut] + "…";
     }
 
     private string Redact(string text) => SecretRedactor.Redact(text, _options.ApiKey);

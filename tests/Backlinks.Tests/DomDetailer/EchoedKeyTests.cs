@@ -30,6 +30,7 @@ public sealed class EchoedKeyTests(AzuriteFixture azurite)
         ["400 JSON message with the decoded key, lower-cased"] = request => Json(400, "invalid_parameter", $"no account for key {Key(request).ToLowerInvariant()}"),
         ["400 JSON message with the key form-encoded, lower-case escapes"] = request => Json(400, "invalid_parameter", $"apikey: {LowerEscapes(WebUtility.UrlEncode(Key(request)))}"),
         ["400 JSON message with the URL encoded twice"] = request => Json(400, "invalid_parameter", $"see /login?next={Uri.EscapeDataString(Uri.EscapeDataString(SandboxAnswer.RequestUrl(request)))}"),
+        ["400 JSON message of 1,000 characters with the key across the 300 kept"] = request => Json(400, "invalid_parameter", new string('.', 290) + Key(request) + new string('.', 700)),
         ["400 JSON error field with the key upper-cased"] = request => Json(400, $"bad_key_{Key(request).ToUpperInvariant()}", "x"),
         ["400 HTML page with the URL across byte 200"] = request => new SandboxAnswer(400, HtmlAcross200(SandboxAnswer.RequestUrl(request))),
         ["400 plain text with the URL lower-cased"] = request => new SandboxAnswer(400, "Bad request: " + SandboxAnswer.RequestUrl(request).ToLowerInvariant()) { ContentType = "text/plain" },

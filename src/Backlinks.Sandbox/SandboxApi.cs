@@ -20,6 +20,26 @@ public sealed record SandboxAnswer(int Status, string Body, IReadOnlyDictionary<
     /// <summary>Answer only once this task completes (for tests that act while a call is in flight).</summary>
     public Task? Gate { get; init; }
 
+    /// <summary>The Content-Type; by default text/html for a body that starts with '&lt;', else application/json.</summary>
+    public string? ContentType { get; init; }
+
+    /// <summary>Makes the answer from the request as it arrived (when set, the other members are not used).</summary>
+    public Func<HttpRequest, SandboxAnswer>? Respond { get; init; }
+
+    /// <summary>An answer made from the request, e.g. an error page that quotes the URL, and with it the key.</summary>
+    public static SandboxAnswer From(Func<HttpRequest, SandboxAnswer> respond) => new(0, "") { Respond = respond };
+
+    /// <summary>An answer whose body is made from the request.</summary>
+    public static SandboxAnswer Echo(int status, Func<HttpRequest, string> body, string? contentType = null) =>
+        From(request => new SandboxAnswer(status, body(request)) { ContentType = contentType });
+
+    /// <summary>The request URL exactly as it arrived: the query string still encoded as the client sent it.</summary>
+    public static string RequestUrl(HttpRequest request) =>
+        $"{request.Scheme}://{request.Host}{request.Path}{request.QueryString}";
+
+    /// <summary>This answer for <paramref name="request"/>: itself, or what <see cref="Respond"/> makes.</summary>
+    public SandboxAnswer For(HttpRequest request) => Respond?.Invoke(request) ?? this;
+
     public static SandboxAnswer Json(int status, string body) => new(status, body);
 
     public static SandboxAnswer RateLimited(string? retryAfter = null) => new(429,
@@ -60,6 +80,7 @@ public sealed class SandboxApi : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<SandboxAnswer> _script = new();
+    private readonly ConcurrentQueue<SandboxAnswer> _balanceScript = new();
     private readonly ConcurrentQueue<string> _domains = new();
     private readonly ConcurrentQueue<string> _paths = new();
     private readonly ConcurrentDictionary<string, bool> _misbehaved = new();
@@ -148,6 +169,15 @@ public sealed class SandboxApi : IAsyncDisposable
         }
     }
 
+    /// <summary>Answers to the next balance requests (that bring the right key), in order, instead of the balance.</summary>
+    public void ScriptBalance(params SandboxAnswer[] answers)
+    {
+        foreach (var answer in answers)
+        {
+            _balanceScript.Enqueue(answer);
+        }
+    }
+
     /// <summary>Completes once <paramref name="total"/> calls have arrived (for tests that act while a call is in flight).</summary>
     public async Task WaitForCallsAsync(int total)
     {
@@ -181,7 +211,7 @@ public sealed class SandboxApi : IAsyncDisposable
         }
 
         var answer = OverRateLimit() ? SandboxAnswer.RateLimited("1")
-            : _script.TryDequeue(out var scripted) ? scripted
+            : _script.TryDequeue(out var scripted) ? scripted.For(context.Request)
             : Interlocked.Read(ref _credits) < CreditsPerCall ? SandboxAnswer.OutOfCredits()
             : AnswerFor(domain, query["onePerDomain"] == "1");
         if (answer.Status == 429)
@@ -223,6 +253,11 @@ public sealed class SandboxApi : IAsyncDisposable
             await context.Response.WriteAsync("Account Not Found");
             return;
         }
+        if (_balanceScript.TryDequeue(out var scripted))
+        {
+            await WriteAsync(context, scripted.For(context.Request));
+            return;
+        }
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync($"[\"UnitsLeft\",\"{Interlocked.Read(ref _credits)}\"]");
     }
@@ -253,7 +288,7 @@ public sealed class SandboxApi : IAsyncDisposable
     private static async Task WriteAsync(HttpContext context, SandboxAnswer answer)
     {
         context.Response.StatusCode = answer.Status;
-        context.Response.ContentType = answer.Body.StartsWith('<') ? "text/html" : "application/json";
+        context.Response.ContentType = answer.ContentType ?? (answer.Body.StartsWith('<') ? "text/html" : "application/json");
         foreach (var (name, value) in answer.Headers ?? new Dictionary<string, string>())
         {
             context.Response.Headers[name] = value;

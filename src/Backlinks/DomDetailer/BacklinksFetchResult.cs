@@ -12,11 +12,21 @@ public sealed record BacklinksRateLimited(TimeSpan? RetryAfter) : BacklinksFetch
 /// <summary>402: the account has no credits left.</summary>
 public sealed record BacklinksOutOfCredits(TimeSpan? RetryAfter) : BacklinksFetchResult;
 
-/// <summary>400 (or another 4xx the API does not document): retrying cannot help.</summary>
+/// <summary>
+/// 400 (or another 4xx the API does not document): retrying cannot help. <see cref="Error"/> and
+/// <see cref="Message"/> are the API's own fields, with the key masked, or a neutral description.
+/// </summary>
 public sealed record BacklinksInvalidRequest(int Status, string? Error, string? Message) : BacklinksFetchResult;
 
-/// <summary>401: the key is missing, wrong or inactive: a configuration error.</summary>
-public sealed record BacklinksInvalidApiKey(string? Error, string? Message) : BacklinksFetchResult;
+/// <summary>
+/// 401 or 403: the key is missing, wrong or inactive: a configuration error. <see cref="Error"/> and
+/// <see cref="Message"/> are the API's own fields, with the key masked; never other text of the answer.
+/// </summary>
+public sealed record BacklinksInvalidApiKey(string? Error, string? Message) : BacklinksFetchResult
+{
+    /// <summary>The HTTP status the API answered: 401 or 403.</summary>
+    public int Status { get; init; } = 401;
+}
 
 /// <summary>5xx, timeout, connection failure, or a 200 that is not the documented JSON.</summary>
 public sealed record BacklinksTransientFailure(string Reason) : BacklinksFetchResult;
@@ -27,7 +37,7 @@ public abstract record BalanceResult;
 /// <summary>Credits left on the account.</summary>
 public sealed record BalanceKnown(long UnitsLeft) : BalanceResult;
 
-/// <summary>The key was refused (the endpoint answers plain text such as "Account Not Found").</summary>
+/// <summary>The key was refused (401, 403, or the plain text "Account Not Found"). <see cref="Detail"/> never quotes the answer.</summary>
 public sealed record BalanceInvalidApiKey(string Detail) : BalanceResult;
 
 /// <summary>No usable answer: server error, timeout, or a body of another shape.</summary>

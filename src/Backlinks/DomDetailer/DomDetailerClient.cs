@@ -71,6 +71,10 @@ public sealed partial class DomDetailerClient(
         }
     }
 
+    /// <summary>
+    /// Reads the balance answer. Nothing of the body is kept: a body may echo the key (a plain-text
+    /// "Account Not Found for key …"), so the details are fixed texts.
+    /// </summary>
     internal static BalanceResult ReadBalance(int status, string body)
     {
         if (status is 401 or 403)
@@ -87,21 +91,24 @@ public sealed partial class DomDetailerClient(
             var root = document.RootElement;
             // ["UnitsLeft","49110"]: a name and a number, the number possibly as a string.
             if (root.ValueKind == JsonValueKind.Array && root.GetArrayLength() >= 2 &&
-                root[1] is { } units &&
+                root[1] is { ValueKind: JsonValueKind.Number or JsonValueKind.String } units &&
                 (units.ValueKind == JsonValueKind.Number ? units.TryGetInt64(out var n)
                     : long.TryParse(units.GetString(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out n)))
             {
                 return new BalanceKnown(n);
             }
-            return new BalanceUnknown("the balance answer has an unexpected shape");
         }
         catch (JsonException)
         {
-            // The older endpoints answer a bad key with HTTP 200 and plain text ("Account Not Found").
-            var text = body.Length > 60 ? body[..60] : body;
-            return new BalanceInvalidApiKey(text.Trim());
+            // Not JSON: the older endpoints answer a bad key with HTTP 200 and plain text.
         }
+        return body.Contains(AccountNotFound, StringComparison.OrdinalIgnoreCase)
+            ? new BalanceInvalidApiKey($"HTTP 200 \"{AccountNotFound}\"")
+            : new BalanceUnknown($"the balance answer is not the expected [\"UnitsLeft\", n] ({Encoding.UTF8.GetByteCount(body)} bytes)");
     }
+
+    /// <summary>What the older endpoints answer, with HTTP 200, for a key they do not know.</summary>
+    internal const string AccountNotFound = "Account Not Found";
 
     /// <summary>The request URI. It holds the API key: never log it, never put it in an exception.</summary>
     private Uri BacklinksUri(string domain, bool onePerDomain) =>
@@ -123,26 +130,44 @@ public sealed partial class DomDetailerClient(
         switch (response.StatusCode)
         {
             case HttpStatusCode.OK:
-                return BacklinksResponseParser.TryParse(body, out var parsed, out var error)
-                    ? new BacklinksFetched(body, parsed!)
-                    : new BacklinksTransientFailure(error!);
+                return ReadData(body);
             case HttpStatusCode.TooManyRequests:
                 return new BacklinksRateLimited(RetryAfter.From(response.Headers.RetryAfter, now));
             case HttpStatusCode.PaymentRequired:
                 return new BacklinksOutOfCredits(RetryAfter.From(response.Headers.RetryAfter, now));
             case HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden:
-                var (authError, authMessage) = ReadError(body);
-                return new BacklinksInvalidApiKey(authError, authMessage);
+                var (authError, authMessage) = ReadError((int)response.StatusCode, body);
+                return new BacklinksInvalidApiKey(authError, authMessage) { Status = (int)response.StatusCode };
             case >= HttpStatusCode.InternalServerError or HttpStatusCode.RequestTimeout:
                 return new BacklinksTransientFailure($"server error: HTTP {(int)response.StatusCode}");
             default:
-                var (requestError, requestMessage) = ReadError(body);
+                var (requestError, requestMessage) = ReadError((int)response.StatusCode, body);
                 return new BacklinksInvalidRequest((int)response.StatusCode, requestError ?? $"http_{(int)response.StatusCode}", requestMessage);
         }
     }
 
-    /// <summary>The API's small error object, or a short excerpt of whatever else came back.</summary>
-    private (string? Error, string? Message) ReadError(byte[] body)
+    /// <summary>
+    /// A 200: the parsed sample and its bytes. Should the answer hold the key (an echo of the request),
+    /// it is masked in the bytes before anything can store them, and the masked bytes are what is parsed.
+    /// </summary>
+    private BacklinksFetchResult ReadData(byte[] body)
+    {
+        var clean = SecretRedactor.RedactData(body, _options.ApiKey);
+        if (!ReferenceEquals(clean, body))
+        {
+            LogKeyInAnswer(logger, body.Length);
+        }
+        return BacklinksResponseParser.TryParse(clean, out var parsed, out var error)
+            ? new BacklinksFetched(clean, parsed!)
+            : new BacklinksTransientFailure(Redact(error!));
+    }
+
+    /// <summary>
+    /// The API's small error object: its <c>error</c> and <c>message</c> strings, masked, then shortened.
+    /// Of any other body nothing is kept but its size: an HTML or plain-text page may echo the request
+    /// URL, and with it the key, in forms no mask can be sure to catch.
+    /// </summary>
+    private (string? Error, string? Message) ReadError(int status, byte[] body)
     {
         try
         {
@@ -155,13 +180,32 @@ public sealed partial class DomDetailerClient(
         }
         catch (JsonException)
         {
-            // Not JSON: fall through to a short excerpt.
+            // Not JSON: described below, never quoted.
         }
-        var text = Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 200)).Trim();
-        return (null, text.Length == 0 ? null : Redact(text));
+        return (null, $"HTTP {status} with a body that is not the API's JSON error object ({body.Length} bytes)");
 
         string? Text(JsonElement root, string name) =>
-            root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? Redact(value.GetString()!) : null;
+            root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? Excerpt(value.GetString()!) : null;
+    }
+
+    /// <summary>Masked first, then stripped of control characters and cut: a cut never reveals what the mask would have hidden.</summary>
+    private string Excerpt(string text)
+    {
+        const int MaxLength = 300;
+        var masked = Redact(text);
+        var printable = string.Create(masked.Length, masked, (span, source) =>
+        {
+            for (var i = 0; i < source.Length; i++)
+            {
+                span[i] = char.IsControl(source[i]) ? ' ' : source[i];
+            }
+        }).Trim();
+        if (printable.Length <= MaxLength)
+        {
+            return printable;
+        }
+        var cut = char.IsHighSurrogate(printable[MaxLength - 1]) ? MaxLength - 1 : MaxLength; // never half a character
+        return printable[..cut] + "…";
     }
 
     private string Redact(string text) => SecretRedactor.Redact(text, _options.ApiKey);
@@ -171,6 +215,9 @@ public sealed partial class DomDetailerClient(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "DomDetailer balance: HTTP {StatusCode} ({Outcome})")]
     private static partial void LogBalance(ILogger logger, int statusCode, string outcome);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "DomDetailer answer of {Bytes} bytes held the API key (an echo of the request); it was masked before anything kept it")]
+    private static partial void LogKeyInAnswer(ILogger logger, int bytes);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "DomDetailer backlinks for {Domain} failed: {Reason}")]
     private static partial void LogFailed(ILogger logger, string domain, string reason);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net;
 
@@ -11,6 +12,7 @@ public static class DomainName
     private const int MaxNameLength = 253;
     private const int MaxLabelLength = 63;
     private static readonly IdnMapping Idn = new() { UseStd3AsciiRules = true };
+    private static readonly SearchValues<char> HostNameCharacters = SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789-");
 
     public static DomainNormalization Normalize(string? input)
     {
@@ -41,7 +43,8 @@ public static class DomainName
             return DomainNormalization.Rejected(idnError);
         }
 
-        if (ascii.StartsWith("www.", StringComparison.Ordinal))
+        // Every leading "www.", not just one: "www.www.a" must not become "www.a", which itself normalizes to "a".
+        while (ascii.StartsWith("www.", StringComparison.Ordinal))
         {
             ascii = ascii[4..];
         }
@@ -149,6 +152,12 @@ public static class DomainName
             {
                 return "empty label (two dots in a row)";
             }
+            // An index, not FirstOrDefault: default(char) is '\0', so "no bad character" and "a NUL" would look alike.
+            var bad = label.AsSpan().IndexOfAnyExcept(HostNameCharacters);
+            if (bad >= 0)
+            {
+                return $"character {Describe(label[bad])} is not allowed in host names";
+            }
             if (label.Length > MaxLabelLength)
             {
                 return $"label '{label[..20]}…' is longer than {MaxLabelLength} characters";
@@ -156,11 +165,6 @@ public static class DomainName
             if (label.StartsWith('-') || label.EndsWith('-'))
             {
                 return $"label '{label}' starts or ends with '-'";
-            }
-            var bad = label.FirstOrDefault(c => !(char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'));
-            if (bad != default)
-            {
-                return $"character '{bad}' is not allowed in host names";
             }
         }
 
@@ -170,6 +174,9 @@ public static class DomainName
         }
         return null;
     }
+
+    /// <summary>A character as a reader can see it: printable ASCII quoted, anything else (NUL, CR, ESC, unicode) as U+XXXX.</summary>
+    private static string Describe(char c) => c is >= ' ' and < '\x7F' ? $"'{c}'" : $"U+{(int)c:X4}";
 }
 
 /// <summary>The outcome of normalizing one input: a domain, or the reason it was rejected.</summary>

@@ -13,11 +13,29 @@ public class BalanceParsingTests
         Assert.Equal(units, Assert.IsType<BalanceKnown>(DomDetailerClient.ReadBalance(200, body)).UnitsLeft);
     }
 
-    [Fact]
-    public void Plain_text_such_as_account_not_found_means_a_bad_key()
+    [Theory]
+    [InlineData("Account Not Found")]
+    [InlineData("account not found")]
+    [InlineData("ACCOUNT NOT FOUND for key HX7f3a9c2e5b1d4aQZ")]
+    [InlineData("Error: Account not found (apikey=HX7f3a9c2e5b1d4aQZ)\n")]
+    public void Plain_text_account_not_found_in_any_case_means_a_bad_key_and_is_not_quoted(string body)
     {
-        Assert.Equal("Account Not Found", Assert.IsType<BalanceInvalidApiKey>(DomDetailerClient.ReadBalance(200, "Account Not Found")).Detail);
+        var badKey = Assert.IsType<BalanceInvalidApiKey>(DomDetailerClient.ReadBalance(200, body));
+
+        Assert.Equal("HTTP 200 \"Account Not Found\"", badKey.Detail);
         Assert.IsType<BalanceInvalidApiKey>(DomDetailerClient.ReadBalance(401, "{}"));
+        Assert.Equal("HTTP 403", Assert.IsType<BalanceInvalidApiKey>(DomDetailerClient.ReadBalance(403, "for key HX7f3a9c2e5b1d4aQZ")).Detail);
+    }
+
+    [Theory]
+    [InlineData("<html>Bad gateway for /api/checkBalance.php?apikey=HX7f3a9c2e5b1d4aQZ</html>")]
+    [InlineData("Maintenance: try /api/checkBalance.php?apikey=HX7f3a9c2e5b1d4aQZ later")]
+    public void Other_plain_text_is_unknown_and_only_its_size_is_kept(string body)
+    {
+        var unknown = Assert.IsType<BalanceUnknown>(DomDetailerClient.ReadBalance(200, body));
+
+        Assert.DoesNotContain("HX7f3a", unknown.Reason, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains($"{body.Length} bytes", unknown.Reason);
     }
 
     [Theory]

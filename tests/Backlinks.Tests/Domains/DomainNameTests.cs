@@ -17,6 +17,7 @@ public class DomainNameTests
     [InlineData("https://www.BÜCHER.de/", "xn--bcher-kva.de")]
     [InlineData("xn--bcher-kva.de", "xn--bcher-kva.de")]
     [InlineData("sub-domain.my-site.io", "sub-domain.my-site.io")]
+    [InlineData("www.www.example.com", "example.com")]
     public void Normalizes_to_the_bare_lower_case_ascii_domain(string input, string expected)
     {
         var result = DomainName.Normalize(input);
@@ -48,6 +49,28 @@ public class DomainNameTests
 
         Assert.False(result.IsValid);
         Assert.Contains(reasonFragment, result.Error);
+    }
+
+    /// <summary>default(char) is NUL: a check that looked for "the first bad character or default" let these through.</summary>
+    [Theory]
+    [InlineData("nul\0inside.com", "U+0000")]
+    [InlineData("\0.com", "U+0000")]
+    [InlineData("example.com\0", "U+0000")]
+    [InlineData("exa\0\r\nmple.com", "U+0000")]
+    [InlineData("exa\0<script>.com", "U+0000")]
+    [InlineData("exa\0|pipe.com", "U+0000")]
+    [InlineData("exa\0%41.com", "U+0000")]
+    [InlineData("exa\0\u001b[31m.com", "U+0000")]
+    [InlineData("exa\0\0.com", "U+0000")]
+    [InlineData("exa\rmple.com", "U+000D")]
+    [InlineData("exa\u007fmple.com", "U+007F")]
+    public void Rejects_a_nul_and_any_control_character_anywhere_in_a_label(string input, string reasonFragment)
+    {
+        var result = DomainName.Normalize(input);
+
+        Assert.False(result.IsValid, $"accepted as {result.Domain}");
+        Assert.Contains(reasonFragment, result.Error);
+        Assert.DoesNotContain('\0', result.Error!);
     }
 
     [Fact]

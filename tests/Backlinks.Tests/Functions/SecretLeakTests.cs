@@ -1,5 +1,7 @@
 using System.Text;
 using Azure.Data.Tables;
+using Backlinks.DomDetailer;
+using Backlinks.Tests.DomDetailer;
 using Backlinks.Functions.Http;
 using Backlinks.Submissions;
 using Backlinks.Tests.Infrastructure;
@@ -71,6 +73,104 @@ public sealed class SecretLeakTests(AzuriteFixture azurite)
         Assert.DoesNotContain("TOPSECRET", everything.ToString());
     }
 
+    /// <summary>Jobs, each with the answers its calls get, run through the queue in order.</summary>
+    public static readonly Dictionary<string, (string Domain, SandboxAnswer[] Answers)[]> EchoScenarios = new()
+    {
+        // Error pages and objects that quote the request: each job fails with the API's words, masked, or a description.
+        ["400 echoes"] =
+        [
+            ("json-url.com", [Echoed("400 JSON message with the full URL")]),
+            ("html-at-200.com", [Echoed("400 HTML page with the URL across byte 200")]),
+            ("plain-lower.com", [Echoed("400 plain text with the URL lower-cased")]),
+            ("lower.com", [Echoed("400 JSON message with the decoded key, lower-cased")]),
+            ("form-encoded.com", [Echoed("400 JSON message with the key form-encoded, lower-case escapes")]),
+            ("twice-encoded.com", [Echoed("400 JSON message with the URL encoded twice")]),
+            ("error-field.com", [Echoed("400 JSON error field with the key upper-cased")]),
+            ("not-found.com", [Echoed("404 HTML page with the URL")]),
+        ],
+        // A 200 whose data holds the key (stored as blob and rows), and a 200 page that is not JSON, retried into poison.
+        ["200 echoes"] =
+        [
+            ("data.com", [KeyInData()]),
+            ("garbled.com", [Echoed("200 HTML page with the URL (malformed)"), Echoed("200 HTML page with the URL (malformed)")]),
+        ],
+        ["403 page"] = [("forbidden.com", [Echoed("403 HTML page with the URL")])],
+        ["403 object"] = [("forbidden-json.com", [Echoed("403 JSON message with the URL")])],
+        ["401 with part of the key"] = [("partial.com", [Echoed("401 JSON message with the key cut to its first 8 characters")])],
+        // Out of credits, then the balance endpoint answers plain text that names the key.
+        ["402 then Account Not Found"] = [("broke.com", [SandboxAnswer.OutOfCredits()]), ("after-pause.com", [])],
+    };
+
+    public static TheoryData<string, string> KeysAndScenarios
+    {
+        get
+        {
+            var data = new TheoryData<string, string>();
+            foreach (var key in new[] { EchoedKeyTests.PlainKey, EchoedKeyTests.AwkwardKey })
+            {
+                foreach (var scenario in EchoScenarios.Keys)
+                {
+                    data.Add(key, scenario);
+                }
+            }
+            return data;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(KeysAndScenarios))]
+    public async Task A_key_the_api_echoes_reaches_no_job_row_message_blob_table_log_trace_or_response(string key, string scenario)
+    {
+        await using var pipeline = await TestPipeline.StartAsync(azurite, apiKey: key);
+        var host = new QueueHostEmulator(pipeline, maxDequeueCount: 2);
+        var submit = new SubmitLookups(pipeline.Get<SubmissionService>());
+        var responses = new StringBuilder();
+        pipeline.Api.ScriptBalance(
+            SandboxAnswer.Echo(200, request => $"Account Not Found for key {request.Query["apikey"]}", "text/plain"),
+            SandboxAnswer.Echo(200, request => $"account not found: {SandboxAnswer.RequestUrl(request).ToLowerInvariant()}", "text/plain"));
+
+        foreach (var (domain, answers) in EchoScenarios[scenario])
+        {
+            pipeline.Api.Script(answers);
+            var (_, body) = HttpRequests.Read(await submit.Run(HttpRequests.Post($$"""{"domain":"{{domain}}"}""", "application/json"), CancellationToken.None));
+            responses.Append(body.GetRawText());
+            await host.DrainAsync();
+            await host.DrainPoisonAsync();
+            // Past the pause a 402 starts, so that the next job asks the balance endpoint.
+            pipeline.Time.Advance(TimeSpan.FromHours(1));
+        }
+
+        var queries = new GetLookup(pipeline.Get<Backlinks.Jobs.JobQueries>());
+        await foreach (var job in pipeline.Storage.JobsTable.QueryAsync<TableEntity>())
+        {
+            var (_, body) = HttpRequests.Read(await queries.Run(HttpRequests.Get(), job.RowKey, CancellationToken.None));
+            responses.Append(body.GetRawText());
+        }
+        var everything = new StringBuilder()
+            .AppendLine(pipeline.AllDiagnosticText())
+            .AppendLine(responses.ToString())
+            .AppendLine(await StorageTextAsync(pipeline))
+            .ToString();
+
+        // Every job got its scripted answers; the 402 scenario asked the balance endpoint.
+        foreach (var (domain, answers) in EchoScenarios[scenario].Where(s => s.Answers.Length > 0))
+        {
+            Assert.Equal(answers.Length, pipeline.Api.Calls.Count(d => d == domain));
+        }
+        Assert.Equal(scenario.StartsWith("402", StringComparison.Ordinal), pipeline.Api.BalanceCalls.Count > 0);
+        Assert.Contains(EchoScenarios[scenario][0].Domain, everything);
+        Assert.False(EchoedKeyTests.Leaks(everything, key, SecretRedactor.MinFragment), everything);
+    }
+
+    private static SandboxAnswer Echoed(string name) => SandboxAnswer.From(EchoedKeyTests.Echoes[name]);
+
+    private static SandboxAnswer KeyInData() => SandboxAnswer.From(request =>
+    {
+        var sample = SandboxApi.Synthetic("data.com");
+        var url = System.Text.Json.JsonSerializer.Serialize(SandboxAnswer.RequestUrl(request));
+        return sample with { Body = sample.Body.Replace("\"https://ref1.sandbox.invalid/post/1\"", url, StringComparison.Ordinal) };
+    });
+
     private static async Task<string> StorageTextAsync(TestPipeline pipeline)
     {
         var text = new StringBuilder();
@@ -79,7 +179,7 @@ public sealed class SecretLeakTests(AzuriteFixture azurite)
             text.AppendLine(blob.Name).AppendJoin(' ', blob.Metadata.Select(m => $"{m.Key}={m.Value}"));
             text.AppendLine((await pipeline.Storage.RawContainer.GetBlobClient(blob.Name).DownloadContentAsync()).Value.Content.ToString());
         }
-        foreach (var table in new[] { pipeline.Storage.JobsTable, pipeline.Storage.MetricsTable, pipeline.Storage.LatestMetricsTable })
+        foreach (var table in new[] { pipeline.Storage.JobsTable, pipeline.Storage.MetricsTable, pipeline.Storage.LatestMetricsTable, pipeline.Storage.ControlTable })
         {
             await foreach (var row in table.QueryAsync<TableEntity>())
             {

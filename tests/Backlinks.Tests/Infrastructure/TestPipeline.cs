@@ -48,14 +48,16 @@ public sealed class TestPipeline : IAsyncDisposable
     public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
 
     /// <param name="systemClock">Run on the real clock: for tests of the worker, whose delayed messages become visible in Azurite's time.</param>
-    public static async Task<TestPipeline> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null, bool systemClock = false)
+    /// <param name="apiKey">The key of the account: the fake API accepts it and the pipeline sends it.</param>
+    public static async Task<TestPipeline> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null, bool systemClock = false,
+        string apiKey = ApiKey)
     {
-        var api = await SandboxApi.StartAsync(ApiKey);
+        var api = await SandboxApi.StartAsync(apiKey);
         var suffix = Guid.NewGuid().ToString("N")[..10];
         var config = new Dictionary<string, string?>
         {
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
-            ["DomDetailer:ApiKey"] = ApiKey,
+            ["DomDetailer:ApiKey"] = apiKey,
             ["DomDetailer:App"] = "BacklinksTests",
             ["DomDetailer:BaseUrl"] = api.BaseUrl.ToString(),
             ["DomDetailer:TransientRetryDelay"] = "00:00:00",

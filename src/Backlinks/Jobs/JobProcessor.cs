@@ -147,7 +147,7 @@ public sealed partial class JobProcessor(
                 return await FailAsync(job, $"the API refused the request (HTTP {invalid.Status} {invalid.Error}): {invalid.Message}", cancellationToken);
             case BacklinksInvalidApiKey badKey:
                 LogBadKey(logger, job.JobId, badKey.Error, badKey.Message);
-                return await FailAsync(job, $"the API key was rejected (HTTP 401 {badKey.Error}): check the DomDetailer__ApiKey setting", cancellationToken);
+                return await FailAsync(job, $"the API key was rejected (HTTP {badKey.Status} {badKey.Error}): check the DomDetailer__ApiKey setting", cancellationToken);
             case BacklinksTransientFailure transient:
                 return await RequeueAsync(job, transient.Reason, cancellationToken);
             default:

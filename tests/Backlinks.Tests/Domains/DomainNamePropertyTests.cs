@@ -105,7 +105,7 @@ public class DomainNamePropertyTests
                 var history = MetricsSnapshotEntity.ForHistory(domain, jobId, false, DateTimeOffset.UnixEpoch, new BacklinksResponse { Metrics = new BacklinkMetrics() }, "");
                 var latest = history.AsLatest();
                 var path = RawResponseStore.PathFor(domain, new DateTimeOffset(2026, 11, 28, 10, 0, 0, TimeSpan.Zero), jobId);
-                string[] keys = [history.PartitionKey, history.RowKey, latest.PartitionKey, latest.RowKey, SharedCalls.Key(domain, true), SharedCalls.Key(domain, false)];
+                string[] keys = [history.PartitionKey, history.RowKey, latest.PartitionKey, latest.RowKey, Backlinks.Throttling.CallClaimEntity.RowFor(domain, true), Backlinks.Throttling.CallClaimEntity.RowFor(domain, false), Backlinks.Links.LinkKey.For("https://" + domain + "/", "x")];
 
                 return (keys.All(k => k.Length is > 0 and <= 1024 && !k.Any(IsForbiddenInKey))
                         && path == $"{domain}/2026/11/28/{jobId}.json"

@@ -140,7 +140,7 @@ public sealed class SecretLeakTests(AzuriteFixture azurite)
             pipeline.Time.Advance(TimeSpan.FromHours(1));
         }
 
-        var queries = new GetLookup(pipeline.Get<Backlinks.Jobs.JobQueries>());
+        var queries = new GetLookup(pipeline.Get<Backlinks.Queries.JobQueries>());
         await foreach (var job in pipeline.Storage.JobsTable.QueryAsync<TableEntity>())
         {
             var (_, body) = HttpRequests.Read(await queries.Run(HttpRequests.Get(), job.RowKey, CancellationToken.None));

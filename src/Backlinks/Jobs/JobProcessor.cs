@@ -179,7 +179,7 @@ public sealed partial class JobProcessor(
     /// <summary>Applies a stored snapshot to the link and metrics tables and marks the job succeeded with it.</summary>
     private async Task<JobOutcome> StoreAsync(JobEntity job, StoredSnapshot snapshot, MetricsSnapshotEntity? latest, bool paidCall, CancellationToken cancellationToken)
     {
-        var applied = await links.ApplyAsync(snapshot, cancellationToken, latest);
+        var applied = await links.ApplyAsync(snapshot, cancellationToken, new LatestRowAsRead(latest));
         LogStored(logger, job.JobId, job.Domain, applied.Metrics.BacklinkRows, snapshot.RawBlobPath);
         return await SucceedAsync(job, Reference(applied.Metrics), paidCall, cancellationToken);
     }

@@ -36,9 +36,14 @@ public sealed class DomainWriterLease
     private readonly TimeProvider _time;
     private readonly TimeSpan _duration;
     private string _rawBlobPath;
+    private ETag _etag;
+    private DateTimeOffset _expiresAtUtc;
 
-    private DomainWriterLease(TableClient control, TimeProvider time, TimeSpan duration, string domain, string ownerJobId, string rawBlobPath, string? unfinished)
+    private DomainWriterLease(TableClient control, TimeProvider time, TimeSpan duration, string domain, string ownerJobId, string rawBlobPath, string? unfinished,
+        ETag etag, DateTimeOffset expiresAtUtc)
     {
+        _etag = etag;
+        _expiresAtUtc = expiresAtUtc;
         _control = control;
         _time = time;
         _duration = duration;
@@ -65,6 +70,20 @@ public sealed class DomainWriterLease
         // Waits on the wall clock, in short polls: the holder is another process that frees the domain
         // within seconds. Expiry is judged on the TimeProvider, as every lease in the app is.
         var polls = (int)Math.Ceiling(2 * options.LeaseDuration / options.LeasePollInterval);
+
+        // Usually the domain is free (a writer deletes its row when done): one insert takes it.
+        var fresh = new DomainWriterEntity { RowKey = snapshot.Domain, OwnerJobId = snapshot.JobId, ExpiresAtUtc = time.GetUtcNow() + options.LeaseDuration, RawBlobPath = snapshot.RawBlobPath };
+        try
+        {
+            var added = await control.AddEntityAsync(fresh, cancellationToken);
+            return new DomainWriterLease(control, time, options.LeaseDuration, snapshot.Domain, snapshot.JobId, snapshot.RawBlobPath, null,
+                added.Headers.ETag ?? default, fresh.ExpiresAtUtc);
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            // Held, or left behind by a writer that crashed: read it and decide below.
+        }
+
         for (var poll = 0; ; poll++)
         {
             var now = time.GetUtcNow();
@@ -79,7 +98,8 @@ public sealed class DomainWriterLease
             if (taken is not null)
             {
                 var unfinished = previous is { RawBlobPath.Length: > 0 } && previous.RawBlobPath != snapshot.RawBlobPath ? previous.RawBlobPath : null;
-                return new DomainWriterLease(control, time, options.LeaseDuration, snapshot.Domain, snapshot.JobId, snapshot.RawBlobPath, unfinished);
+                return new DomainWriterLease(control, time, options.LeaseDuration, snapshot.Domain, snapshot.JobId, snapshot.RawBlobPath, unfinished,
+                    taken.ETag, taken.ExpiresAtUtc);
             }
             if (poll >= polls)
             {
@@ -89,36 +109,39 @@ public sealed class DomainWriterLease
         }
     }
 
-    /// <summary>Extends the lease and records which snapshot is being written; fails if another writer took the domain.</summary>
+    /// <summary>
+    /// Records which snapshot is being written and extends the lease when it is past half its time; fails if
+    /// another writer took the domain. One conditional write on the row this writer holds, or none.
+    /// </summary>
     public async Task RenewAsync(string rawBlobPath, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
-        var renewed = await OptimisticUpdate.UpdateAsync<DomainWriterEntity>(_control, DomainWriterEntity.Partition, Domain,
-            current => current?.OwnerJobId == OwnerJobId
-                ? new DomainWriterEntity { OwnerJobId = OwnerJobId, ExpiresAtUtc = now + _duration, RawBlobPath = rawBlobPath }
-                : null,
-            cancellationToken);
-        if (renewed is null)
+        if (rawBlobPath == _rawBlobPath && _expiresAtUtc - now > _duration / 2)
+        {
+            return;
+        }
+        var renewed = new DomainWriterEntity { RowKey = Domain, OwnerJobId = OwnerJobId, ExpiresAtUtc = now + _duration, RawBlobPath = rawBlobPath };
+        try
+        {
+            var response = await _control.UpdateEntityAsync(renewed, _etag, TableUpdateMode.Replace, cancellationToken);
+            (_etag, _expiresAtUtc, _rawBlobPath) = (response.Headers.ETag ?? default, renewed.ExpiresAtUtc, rawBlobPath);
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
         {
             throw new DomainBusyException(Domain, "another worker took it over after this one's lease ran out");
         }
-        _rawBlobPath = rawBlobPath;
     }
 
     /// <summary>Frees the domain. Only after a snapshot is fully written: after a failure the row stays, naming it.</summary>
     public async Task ReleaseAsync(CancellationToken cancellationToken)
     {
-        var row = await _control.GetEntityIfExistsAsync<DomainWriterEntity>(DomainWriterEntity.Partition, Domain, cancellationToken: cancellationToken);
-        if (row.HasValue && row.Value!.OwnerJobId == OwnerJobId && row.Value.RawBlobPath == _rawBlobPath)
+        try
         {
-            try
-            {
-                await _control.DeleteEntityAsync(DomainWriterEntity.Partition, Domain, row.Value.ETag, cancellationToken);
-            }
-            catch (RequestFailedException e) when (e.Status is 404 or 412)
-            {
-                // Gone already, or taken over: nothing of ours to free.
-            }
+            await _control.DeleteEntityAsync(DomainWriterEntity.Partition, Domain, _etag, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            // Gone already, or taken over: nothing of ours to free.
         }
     }
 }

@@ -42,7 +42,7 @@ public sealed partial class SnapshotIngestor(
     private readonly LinkOptions _options = options.Value;
 
     /// <param name="latestAsRead">The domain's latest metrics row as the caller read it, if it did: its ETag saves a read.</param>
-    public async Task<SnapshotApplied> ApplyAsync(StoredSnapshot snapshot, CancellationToken cancellationToken, MetricsSnapshotEntity? latestAsRead = null)
+    public async Task<SnapshotApplied> ApplyAsync(StoredSnapshot snapshot, CancellationToken cancellationToken, LatestRowAsRead? latestAsRead = null)
     {
         var lease = await DomainWriterLease.AcquireAsync(tables.Control, time, _options, snapshot, cancellationToken);
         if (lease.Unfinished is { } unfinishedPath)
@@ -68,7 +68,7 @@ public sealed partial class SnapshotIngestor(
     public static bool IsApplied(MetricsSnapshotEntity history) => history.IsSample is not null;
 
     private async Task<SnapshotApplied> ApplyHeldAsync(StoredSnapshot snapshot, DomainWriterLease lease, CancellationToken cancellationToken,
-        MetricsSnapshotEntity? latestAsRead = null)
+        LatestRowAsRead? latestAsRead = null)
     {
         var at = SnapshotStamp.Of(snapshot);
         var domain = snapshot.Domain;

@@ -9,9 +9,10 @@ public sealed class MetricsStore(StorageClients storage)
     /// Upserts the history row (keyed on the job id, so a redelivery rewrites the same row) and
     /// replaces the domain's latest row unless a newer snapshot is already there.
     /// </summary>
-    /// <param name="latestAsRead">The latest row as this job read it (or null when there was none): with its
-    /// ETag the replace is one conditional write; only when someone wrote in between is it read again.</param>
-    public async Task SaveAsync(MetricsSnapshotEntity snapshot, MetricsSnapshotEntity? latestAsRead, CancellationToken cancellationToken)
+    /// <param name="latestAsRead">The latest row as this job read it (its <see cref="LatestRowAsRead.Row"/> null when there was none):
+    /// then the latest row is written in one conditional request (an insert, or a replace on its ETag), and read
+    /// again only when someone wrote in between. Without it, the latest row is read first.</param>
+    public async Task SaveAsync(MetricsSnapshotEntity snapshot, LatestRowAsRead? latestAsRead, CancellationToken cancellationToken)
     {
         if (latestAsRead is null)
         {
@@ -20,13 +21,15 @@ public sealed class MetricsStore(StorageClients storage)
         }
         await storage.MetricsTable.UpsertEntityAsync(snapshot, TableUpdateMode.Replace, cancellationToken);
         var latest = snapshot.AsLatest();
-        if (latestAsRead.FetchedAtUtc > latest.FetchedAtUtc)
+        if (latestAsRead.Row is { } read && read.FetchedAtUtc > latest.FetchedAtUtc)
         {
             return;
         }
         try
         {
-            await storage.LatestMetricsTable.UpdateEntityAsync(latest, latestAsRead.ETag, TableUpdateMode.Replace, cancellationToken);
+            await (latestAsRead.Row is { } current
+                ? storage.LatestMetricsTable.UpdateEntityAsync(latest, current.ETag, TableUpdateMode.Replace, cancellationToken)
+                : storage.LatestMetricsTable.AddEntityAsync(latest, cancellationToken));
         }
         catch (Azure.RequestFailedException e) when (e.Status is 409 or 412)
         {
@@ -109,3 +112,6 @@ public sealed class MetricsStore(StorageClients storage)
         OptimisticUpdate.UpdateAsync<MetricsSnapshotEntity>(storage.LatestMetricsTable, latest.PartitionKey, latest.RowKey,
             current => current is not null && current.FetchedAtUtc > latest.FetchedAtUtc ? null : latest, cancellationToken);
 }
+
+/// <summary>A domain's latest metrics row as a caller read it: <see cref="Row"/> is null when it read none.</summary>
+public sealed record LatestRowAsRead(MetricsSnapshotEntity? Row);

@@ -10,11 +10,11 @@ namespace Backlinks.Tests.Infrastructure;
 /// </summary>
 public sealed class StorageRequestPolicy : HttpPipelinePolicy
 {
-    private readonly ConcurrentQueue<string> _requests = new();
+    private readonly ConcurrentQueue<StorageRequest> _requests = new();
     private volatile Func<StorageRequest, Exception?>? _fault;
 
-    /// <summary>Every request so far, as "METHOD resource" (the path's first segment after the account, e.g. a table or queue name).</summary>
-    public IReadOnlyList<string> Requests => [.. _requests];
+    /// <summary>Every request so far, in order.</summary>
+    public IReadOnlyList<StorageRequest> Log => [.. _requests];
 
     public int Count => _requests.Count;
 
@@ -38,7 +38,7 @@ public sealed class StorageRequestPolicy : HttpPipelinePolicy
     private void Before(HttpMessage message)
     {
         var request = StorageRequest.From(message.Request);
-        _requests.Enqueue($"{request.Method} {request.Resource}");
+        _requests.Enqueue(request);
         if (_fault?.Invoke(request) is { } failure)
         {
             throw failure;
@@ -55,6 +55,24 @@ public sealed record StorageRequest(string Method, string Resource, string Path)
         var segments = request.Uri.Path.Trim('/').Split('/');
         var resource = segments.Length > 1 ? segments[1] : "";
         var paren = resource.IndexOf('(');
-        return new StorageRequest(request.Method.ToString(), paren > 0 ? resource[..paren] : resource, request.Uri.Path);
+        resource = paren > 0 ? resource[..paren] : resource;
+        if (resource == "$batch" && BatchTable(request) is { } table)
+        {
+            // A table transaction names its table inside its body: count it as "$batch:{table}".
+            resource = $"$batch:{table}";
+        }
+        return new StorageRequest(request.Method.ToString(), resource, request.Uri.PathAndQuery);
+    }
+
+    private static string? BatchTable(Request request)
+    {
+        if (request.Content is null)
+        {
+            return null;
+        }
+        using var body = new MemoryStream();
+        request.Content.WriteTo(body, CancellationToken.None);
+        var match = System.Text.RegularExpressions.Regex.Match(System.Text.Encoding.UTF8.GetString(body.ToArray()), @"/devstoreaccount1/([A-Za-z0-9]+)");
+        return match.Success ? match.Groups[1].Value : null;
     }
 }

@@ -44,13 +44,11 @@ public sealed partial class QueueWorker(
                     await Task.WhenAny(inHand);
                     continue;
                 }
-                if (fetched.Count == 0)
+                if (fetched.Count == 0 && !await TryReceiveAsync(fetched, stopping))
                 {
-                    // One request brings up to 32 messages; they wait here, leased, for a free slot.
-                    foreach (var message in (await storage.JobsQueue.ReceiveMessagesAsync(MaxMessagesPerReceive, _options.ProcessingLease, stopping)).Value)
-                    {
-                        fetched.Enqueue(message);
-                    }
+                    // Storage failed past the SDK's own retries: the messages stay in the queue; look again after a pause.
+                    await Task.Delay(_options.PollInterval, time, stopping);
+                    continue;
                 }
                 if (fetched.TryDequeue(out var next))
                 {
@@ -63,7 +61,7 @@ public sealed partial class QueueWorker(
                 {
                     await Task.WhenAny(inHand.Append(Task.Delay(_options.PollInterval, time, stopping)));
                 }
-                else if (untilEmpty && (await storage.JobsQueue.GetPropertiesAsync(stopping)).Value.ApproximateMessagesCount == 0)
+                else if (untilEmpty && await IsEmptyAsync(stopping))
                 {
                     break;
                 }
@@ -80,6 +78,38 @@ public sealed partial class QueueWorker(
         }
         await Task.WhenAll(fetched.Select(m => storage.JobsQueue.UpdateMessageAsync(m.MessageId, m.PopReceipt, visibilityTimeout: TimeSpan.Zero)).Concat(inHand));
         return tally;
+    }
+
+    /// <summary>Fetches up to 32 messages, which wait here, leased, for a free slot; false when storage failed.</summary>
+    private async Task<bool> TryReceiveAsync(Queue<QueueMessage> fetched, CancellationToken stopping)
+    {
+        try
+        {
+            foreach (var message in (await storage.JobsQueue.ReceiveMessagesAsync(MaxMessagesPerReceive, _options.ProcessingLease, stopping)).Value)
+            {
+                fetched.Enqueue(message);
+            }
+            return true;
+        }
+        catch (Exception e) when (StorageFaults.IsTransient(e) && !stopping.IsCancellationRequested)
+        {
+            LogReceiveFailed(logger, e.Message);
+            return false;
+        }
+    }
+
+    /// <summary>True when the queue holds no message, visible or delayed; false when it does or storage could not say.</summary>
+    private async Task<bool> IsEmptyAsync(CancellationToken stopping)
+    {
+        try
+        {
+            return (await storage.JobsQueue.GetPropertiesAsync(stopping)).Value.ApproximateMessagesCount == 0;
+        }
+        catch (Exception e) when (StorageFaults.IsTransient(e) && !stopping.IsCancellationRequested)
+        {
+            LogReceiveFailed(logger, e.Message);
+            return false;
+        }
     }
 
     private async Task HandleAsync(QueueMessage message, WorkerTally tally)
@@ -147,6 +177,9 @@ public sealed partial class QueueWorker(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure while processing a job message; it will be retried")]
     private static partial void LogUnexpected(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read the job queue; trying again: {Error}")]
+    private static partial void LogReceiveFailed(ILogger logger, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not settle the message of job {JobId}; it returns after its lease: {Error}")]
     private static partial void LogUnsettled(ILogger logger, string? jobId, string error);

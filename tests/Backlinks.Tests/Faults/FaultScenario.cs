@@ -1,9 +1,9 @@
 using System.Text;
 using Azure.Data.Tables;
+using Azure.Storage.Blobs.Models;
 using Backlinks.Jobs;
 using Backlinks.Links;
 using Backlinks.Storage;
-using Backlinks.Submissions;
 using Backlinks.Tests.Infrastructure;
 using Backlinks.Tests.Links;
 using Backlinks.Throttling;
@@ -39,12 +39,12 @@ public sealed record FaultCaseResult(FaultCase Case, IReadOnlyList<string> Viola
 /// </summary>
 public static class FaultScenario
 {
-    /// <summary>The worker on the real clock, with settings short enough for a test: failed messages come back at once, leased ones after 10 s.</summary>
+    /// <summary>The worker on the real clock, with settings short enough for a test: failed messages come back at once, leased ones after 15 s (well past a job that waits out the SDK's back-off).</summary>
     private static readonly Dictionary<string, string?> WorkerSettings = new()
     {
         ["Queue:PollInterval"] = "00:00:00.050",
         ["Queue:VisibilityTimeout"] = "00:00:00",
-        ["Queue:ProcessingLease"] = "00:00:10",
+        ["Queue:ProcessingLease"] = "00:00:15",
     };
 
     private static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(90);
@@ -309,7 +309,7 @@ public sealed record EndState(
     {
         var s = pipeline.Storage;
         var blobs = new List<(string, string)>();
-        await foreach (var blob in s.RawContainer.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, HappyPath.Domain + "/", CancellationToken.None))
+        await foreach (var blob in s.RawContainer.GetBlobsAsync(BlobTraits.None, BlobStates.None, HappyPath.Domain + "/", CancellationToken.None))
         {
             var content = (await s.RawContainer.GetBlobClient(blob.Name).DownloadContentAsync()).Value.Content.ToString();
             blobs.Add((blob.Name, content));

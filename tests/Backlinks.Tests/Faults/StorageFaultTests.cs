@@ -15,6 +15,7 @@ namespace Backlinks.Tests.Faults;
 /// the SDK's retry back-off. docs/storage-faults.md is the table of what these runs show.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
+[Trait("Category", "StorageFaults")]
 public sealed class StorageFaultTests(AzuriteFixture azurite, ITestOutputHelper output)
 {
     private static readonly FaultKind[] AllKinds = Enum.GetValues<FaultKind>();

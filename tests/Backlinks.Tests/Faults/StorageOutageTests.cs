@@ -11,6 +11,7 @@ namespace Backlinks.Tests.Faults;
 /// release was lost, storage that stays down for every delivery of a job, and a job queued twice.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
+[Trait("Category", "StorageFaults")]
 public sealed class StorageOutageTests(AzuriteFixture azurite) : IAsyncLifetime
 {
     private TestPipeline _pipeline = null!;

@@ -80,6 +80,10 @@ internal sealed class LookupCommand(CliContext cli) : AsyncCommand<LookupCommand
             cli.Console.Write(Render.Job(view));
         }
 
+        if (view.Waiting?.Reason == WaitReason.InvalidApiKey)
+        {
+            throw new CliException(WorkCommand.KeyRejectedMessage);
+        }
         return outcome.Kind switch
         {
             JobOutcomeKind.Succeeded => ExitCodes.Ok,

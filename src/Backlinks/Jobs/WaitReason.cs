@@ -15,6 +15,9 @@ public static class WaitReason
     /// <summary>Another job is calling for the same (domain, onePerDomain); this one takes its result.</summary>
     public const string SharedCall = "shared_call";
 
+    /// <summary>The API rejected the account's key: nothing calls until a working key is configured (or the key works again).</summary>
+    public const string InvalidApiKey = "invalid_api_key";
+
     /// <summary>The daily credit budget is spent; the job waits for the next UTC day.</summary>
     public const string Budget = "budget";
 }

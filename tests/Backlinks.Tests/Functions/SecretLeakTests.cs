@@ -23,7 +23,7 @@ public sealed class SecretLeakTests(AzuriteFixture azurite)
         var submit = new SubmitLookups(pipeline.Get<SubmissionService>());
         var responses = new StringBuilder();
 
-        // Every path: success, 429, 402, 400, 5xx to poison, malformed (retried: succeeds), 401, and below a timeout.
+        // Every path: success, 429, 402, 400, 5xx to poison, malformed (stored, failed), 401, and below a timeout.
         pipeline.Api.Script(
             SandboxApi.Synthetic("ok.com"),
             SandboxAnswer.RateLimited("30"),
@@ -88,11 +88,11 @@ public sealed class SecretLeakTests(AzuriteFixture azurite)
             ("error-field.com", [Echoed("400 JSON error field with the key upper-cased")]),
             ("not-found.com", [Echoed("404 HTML page with the URL")]),
         ],
-        // A 200 whose data holds the key (stored as blob and rows), and a 200 page that is not JSON, retried into poison.
+        // A 200 whose data holds the key (stored as blob and rows), and a 200 page that is not JSON (paid: stored, and the job fails).
         ["200 echoes"] =
         [
             ("data.com", [KeyInData()]),
-            ("garbled.com", [Echoed("200 HTML page with the URL (malformed)"), Echoed("200 HTML page with the URL (malformed)")]),
+            ("garbled.com", [Echoed("200 HTML page with the URL (malformed)")]),
         ],
         ["403 page"] = [("forbidden.com", [Echoed("403 HTML page with the URL")])],
         ["403 object"] = [("forbidden-json.com", [Echoed("403 JSON message with the URL")])],

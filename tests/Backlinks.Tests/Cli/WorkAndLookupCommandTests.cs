@@ -95,7 +95,7 @@ public sealed class WorkAndLookupCommandTests(AzuriteFixture azurite) : IAsyncLi
     {
         await SubmitAsync("first.com", "second.com", "third.com");
         var gate = new TaskCompletionSource();
-        _pipeline.Api.Script(SandboxDomainAnswer("first.com") with { Gate = gate.Task });
+        _pipeline.Api.Script(SandboxDomainAnswer("first.com").HeldUntil(gate.Task));
         using var stopping = new CancellationTokenSource();
 
         var work = CliRunner.RunAsync(_pipeline, new Dictionary<string, string?>(), "", stopping.Token, "work", "--concurrency", "1");

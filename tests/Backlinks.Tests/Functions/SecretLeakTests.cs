@@ -74,7 +74,7 @@ public sealed class SecretLeakTests(AzuriteFixture azurite)
     }
 
     /// <summary>Jobs, each with the answers its calls get, run through the queue in order.</summary>
-    public static readonly Dictionary<string, (string Domain, SandboxAnswer[] Answers)[]> EchoScenarios = new()
+    public static readonly Dictionary<string, (string Domain, ScriptedAnswer[] Answers)[]> EchoScenarios = new()
     {
         // Error pages and objects that quote the request: each job fails with the API's words, masked, or a description.
         ["400 echoes"] =
@@ -126,8 +126,8 @@ public sealed class SecretLeakTests(AzuriteFixture azurite)
         var submit = new SubmitLookups(pipeline.Get<SubmissionService>());
         var responses = new StringBuilder();
         pipeline.Api.ScriptBalance(
-            SandboxAnswer.Echo(200, request => $"Account Not Found for key {request.Query["apikey"]}", "text/plain"),
-            SandboxAnswer.Echo(200, request => $"account not found: {SandboxAnswer.RequestUrl(request).ToLowerInvariant()}", "text/plain"));
+            ScriptedAnswer.Echo(200, request => $"Account Not Found for key {request.Query["apikey"]}", "text/plain"),
+            ScriptedAnswer.Echo(200, request => $"account not found: {request.Url.ToLowerInvariant()}", "text/plain"));
 
         foreach (var (domain, answers) in EchoScenarios[scenario])
         {
@@ -162,12 +162,12 @@ public sealed class SecretLeakTests(AzuriteFixture azurite)
         Assert.False(EchoedKeyTests.Leaks(everything, key, SecretRedactor.MinFragment), everything);
     }
 
-    private static SandboxAnswer Echoed(string name) => SandboxAnswer.From(EchoedKeyTests.Echoes[name]);
+    private static ScriptedAnswer Echoed(string name) => ScriptedAnswer.From(EchoedKeyTests.Echoes[name]);
 
-    private static SandboxAnswer KeyInData() => SandboxAnswer.From(request =>
+    private static ScriptedAnswer KeyInData() => ScriptedAnswer.From(request =>
     {
         var sample = SandboxApi.Synthetic("data.com");
-        var url = System.Text.Json.JsonSerializer.Serialize(SandboxAnswer.RequestUrl(request));
+        var url = System.Text.Json.JsonSerializer.Serialize(request.Url);
         return sample with { Body = sample.Body.Replace("\"https://ref1.sandbox.invalid/post/1\"", url, StringComparison.Ordinal) };
     });
 

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using Backlinks.Cli.Hosting;
+using Backlinks.Throttling;
 using Backlinks.Cli.Output;
 using Backlinks.Domains;
 using Backlinks.Jobs;

@@ -1,5 +1,4 @@
 using Backlinks.DomDetailer;
-using Backlinks.Jobs;
 using Backlinks.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

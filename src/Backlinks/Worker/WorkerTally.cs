@@ -54,7 +54,7 @@ public sealed class WorkerTally
 
     internal void Count(Jobs.JobOutcome outcome)
     {
-        if (outcome is { Kind: Jobs.JobOutcomeKind.Deferred, Detail: Jobs.WaitReason.InvalidApiKey })
+        if (outcome is { Kind: Jobs.JobOutcomeKind.Deferred, Detail: Throttling.WaitReason.InvalidApiKey })
         {
             MarkKeyRejected();
         }

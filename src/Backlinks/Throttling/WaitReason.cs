@@ -1,4 +1,4 @@
-namespace Backlinks.Jobs;
+namespace Backlinks.Throttling;
 
 /// <summary>Why a job waits for its next attempt.</summary>
 public static class WaitReason

@@ -7,7 +7,7 @@ using Backlinks;
 using Backlinks.DomDetailer;
 using Backlinks.Jobs;
 using Backlinks.Links;
-using Backlinks.Sandbox;
+using Backlinks.Testing;
 using Backlinks.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

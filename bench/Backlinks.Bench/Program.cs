@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using Backlinks;
-using Backlinks.Sandbox;
 using Backlinks.Storage;
 using Backlinks.Submissions;
+using Backlinks.Testing;
 using Backlinks.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,7 +27,7 @@ var clientMax = args.Length > 3 ? args[3] : null;
 
 var root = FindRepositoryRoot();
 await using var azurite = await AzuriteProcess.StartAsync(root);
-await using var api = await SandboxApi.StartAsync();
+await using var api = await FakeDomDetailer.StartAsync();
 api.RateLimitPerSecond = limit;
 
 var services = new ServiceCollection();

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -11,34 +10,14 @@ using Microsoft.Extensions.Logging;
 
 namespace Backlinks.Sandbox;
 
-/// <summary>One answer of the sandbox API: scripted by a test, or chosen by <see cref="SandboxApi.AnswerFor"/>.</summary>
+/// <summary>One answer of the sandbox API: chosen by <see cref="SandboxApi.AnswerFor"/>, or by an <see cref="ISandboxInterceptor"/>.</summary>
 public sealed record SandboxAnswer(int Status, string Body, IReadOnlyDictionary<string, string>? Headers = null, bool Hang = false)
 {
     /// <summary>Answer only after this long (a slow but good answer).</summary>
     public TimeSpan? Delay { get; init; }
 
-    /// <summary>Answer only once this task completes (for tests that act while a call is in flight).</summary>
-    public Task? Gate { get; init; }
-
     /// <summary>The Content-Type; by default text/html for a body that starts with '&lt;', else application/json.</summary>
     public string? ContentType { get; init; }
-
-    /// <summary>Makes the answer from the request as it arrived (when set, the other members are not used).</summary>
-    public Func<HttpRequest, SandboxAnswer>? Respond { get; init; }
-
-    /// <summary>An answer made from the request, e.g. an error page that quotes the URL, and with it the key.</summary>
-    public static SandboxAnswer From(Func<HttpRequest, SandboxAnswer> respond) => new(0, "") { Respond = respond };
-
-    /// <summary>An answer whose body is made from the request.</summary>
-    public static SandboxAnswer Echo(int status, Func<HttpRequest, string> body, string? contentType = null) =>
-        From(request => new SandboxAnswer(status, body(request)) { ContentType = contentType });
-
-    /// <summary>The request URL exactly as it arrived: the query string still encoded as the client sent it.</summary>
-    public static string RequestUrl(HttpRequest request) =>
-        $"{request.Scheme}://{request.Host}{request.Path}{request.QueryString}";
-
-    /// <summary>This answer for <paramref name="request"/>: itself, or what <see cref="Respond"/> makes.</summary>
-    public SandboxAnswer For(HttpRequest request) => Respond?.Invoke(request) ?? this;
 
     public static SandboxAnswer Json(int status, string body) => new(status, body);
 
@@ -59,10 +38,11 @@ public sealed record SandboxAnswer(int Status, string Body, IReadOnlyDictionary<
 }
 
 /// <summary>
-/// A simulated DomDetailer Backlinks API on loopback, for the tests and for trying the pipeline
-/// without an account or credits. It checks the parameters like the real one (401 for a wrong key,
-/// 400 for a missing domain), answers scripted responses in order, and otherwise answers a
-/// deterministic synthetic sample for the domain. Everything it sends is labelled simulated: the
+/// A simulated DomDetailer Backlinks API on loopback, for trying the pipeline without an account or
+/// credits, and for the tests. It checks the parameters like the real one (401 for a wrong key, 400 for
+/// a missing domain), keeps a simulated balance, and answers a deterministic synthetic sample for the
+/// domain (or misbehaves on purpose, see <see cref="AnswerFor"/>). An <see cref="ISandboxInterceptor"/>
+/// may see every request and answer in its place. Everything it sends is labelled simulated: the
 /// <see cref="SimulatedHeader"/> header on every answer, and titles, anchors and source URLs that say so.
 /// </summary>
 public sealed class SandboxApi : IAsyncDisposable
@@ -78,20 +58,26 @@ public sealed class SandboxApi : IAsyncDisposable
     /// <summary>The balance endpoint public clients use.</summary>
     public const string BalancePath = "/api/checkBalance.php";
 
-    private readonly WebApplication _app;
-    private readonly ConcurrentQueue<SandboxAnswer> _script = new();
-    private readonly ConcurrentQueue<SandboxAnswer> _balanceScript = new();
-    private readonly ConcurrentQueue<string> _domains = new();
-    private readonly ConcurrentQueue<string> _paths = new();
-    private readonly ConcurrentDictionary<string, bool> _misbehaved = new();
-    private readonly Queue<DateTimeOffset> _window = new();
-    private readonly List<DateTimeOffset> _balanceCalls = [];
-    private long _credits = 1_000_000;
-    private long _spent;
-    private int _rateLimited;
-
     /// <summary>What one successful backlinks call costs, as on the real API.</summary>
     public const int CreditsPerCall = 3;
+
+    private readonly WebApplication _app;
+    private readonly ISandboxInterceptor _interceptor;
+    private readonly ConcurrentDictionary<string, bool> _misbehaved = new();
+    private readonly Queue<DateTimeOffset> _window = new();
+    private long _credits = 1_000_000;
+    private long _spent;
+
+    private SandboxApi(WebApplication app, string apiKey, ISandboxInterceptor interceptor)
+    {
+        _app = app;
+        ApiKey = apiKey;
+        _interceptor = interceptor;
+    }
+
+    public string ApiKey { get; }
+
+    public Uri BaseUrl { get; private set; } = null!;
 
     /// <summary>Credits left on the simulated account; below 3, backlinks calls answer 402.</summary>
     public long Credits
@@ -106,118 +92,46 @@ public sealed class SandboxApi : IAsyncDisposable
     /// <summary>When set, calls beyond this many in any one second answer 429 with Retry-After 1.</summary>
     public int? RateLimitPerSecond { get; set; }
 
-    /// <summary>How many calls were answered 429.</summary>
-    public int RateLimitedCalls => Volatile.Read(ref _rateLimited);
-
-    /// <summary>When each balance request arrived.</summary>
-    public IReadOnlyList<DateTimeOffset> BalanceCalls
-    {
-        get
-        {
-            lock (_balanceCalls)
-            {
-                return [.. _balanceCalls];
-            }
-        }
-    }
-    private readonly ConcurrentDictionary<string, byte[]> _sentBodies = new();
-    private readonly SemaphoreSlim _requestArrived = new(0);
-
-    private SandboxApi(WebApplication app, string apiKey)
-    {
-        _app = app;
-        ApiKey = apiKey;
-    }
-
-    public string ApiKey { get; }
-
-    public Uri BaseUrl { get; private set; } = null!;
-
-    /// <summary>Domains of every call to the backlinks endpoint, in order.</summary>
-    public IReadOnlyList<string> Calls => _domains.ToList();
-
-    /// <summary>The path of every call, in order.</summary>
-    public IReadOnlyList<string> Paths => _paths.ToList();
-
-    /// <summary>The exact bytes last sent for a domain's successful answer.</summary>
-    public byte[] LastBodyFor(string domain) => _sentBodies[domain];
-
     /// <summary>Starts on 127.0.0.1; port 0 picks a free one (see <see cref="BaseUrl"/>).</summary>
-    public static async Task<SandboxApi> StartAsync(string apiKey = DefaultApiKey, int port = 0)
+    /// <param name="interceptor">Sees every request and may answer in the simulated account's place.</param>
+    public static async Task<SandboxApi> StartAsync(string apiKey = DefaultApiKey, int port = 0, ISandboxInterceptor? interceptor = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         var app = builder.Build();
-        var fake = new SandboxApi(app, apiKey);
+        var sandbox = new SandboxApi(app, apiKey, interceptor ?? new NoInterceptor());
         foreach (var path in BacklinksPaths)
         {
-            app.MapGet(path, fake.HandleAsync);
+            app.MapGet(path, sandbox.HandleAsync);
         }
-        app.MapGet(BalancePath, fake.HandleBalanceAsync);
+        app.MapGet(BalancePath, sandbox.HandleBalanceAsync);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        fake.BaseUrl = new Uri(address);
-        return fake;
-    }
-
-    public void Script(params SandboxAnswer[] answers)
-    {
-        foreach (var answer in answers)
-        {
-            _script.Enqueue(answer);
-        }
-    }
-
-    /// <summary>Answers to the next balance requests (that bring the right key), in order, instead of the balance.</summary>
-    public void ScriptBalance(params SandboxAnswer[] answers)
-    {
-        foreach (var answer in answers)
-        {
-            _balanceScript.Enqueue(answer);
-        }
-    }
-
-    /// <summary>Completes once <paramref name="total"/> calls have arrived (for tests that act while a call is in flight).</summary>
-    public async Task WaitForCallsAsync(int total)
-    {
-        while (_domains.Count < total)
-        {
-            if (!await _requestArrived.WaitAsync(TimeSpan.FromSeconds(30)))
-            {
-                throw new TimeoutException($"Expected {total} calls, got {_domains.Count}.");
-            }
-        }
+        sandbox.BaseUrl = new Uri(address);
+        return sandbox;
     }
 
     private async Task HandleAsync(HttpContext context)
     {
         context.Response.Headers[SimulatedHeader] = "simulated";
-        var query = context.Request.Query;
-        var domain = query["domain"].ToString();
-        _domains.Enqueue(domain);
-        _paths.Enqueue(context.Request.Path);
-        _requestArrived.Release();
+        var request = SandboxRequest.From(context.Request);
+        _interceptor.Received(request);
 
-        if (query["apikey"] != ApiKey)
+        if (request.Query["apikey"] != ApiKey)
         {
-            await WriteAsync(context, new SandboxAnswer(401, """{"error":"invalid_api_key","message":"API key not found or inactive"}"""));
+            await AnswerAsync(context, request, new SandboxAnswer(401, """{"error":"invalid_api_key","message":"API key not found or inactive"}"""));
             return;
         }
-        if (string.IsNullOrEmpty(domain) || string.IsNullOrEmpty(query["app"]))
+        if (string.IsNullOrEmpty(request.Domain) || string.IsNullOrEmpty(request.Query["app"]))
         {
-            await WriteAsync(context, new SandboxAnswer(400, """{"error":"missing_parameter","message":"domain is required"}"""));
+            await AnswerAsync(context, request, new SandboxAnswer(400, """{"error":"missing_parameter","message":"domain is required"}"""));
             return;
         }
 
         var answer = OverRateLimit() ? SandboxAnswer.RateLimited("1")
-            : _script.TryDequeue(out var scripted) ? scripted.For(context.Request)
-            : Interlocked.Read(ref _credits) < CreditsPerCall ? SandboxAnswer.OutOfCredits()
-            : AnswerFor(domain, query["onePerDomain"] == "1");
-        if (answer.Status == 429)
-        {
-            Interlocked.Increment(ref _rateLimited);
-        }
+            : await _interceptor.BeforeAnswerAsync(request, context.RequestAborted)
+                ?? (Interlocked.Read(ref _credits) < CreditsPerCall ? SandboxAnswer.OutOfCredits() : AnswerFor(request.Domain, request.OnePerDomain));
         if (answer.Hang)
         {
             await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { });
@@ -227,39 +141,26 @@ public sealed class SandboxApi : IAsyncDisposable
         {
             await Task.Delay(delay, context.RequestAborted);
         }
-        if (answer.Gate is { } gate)
-        {
-            await gate.WaitAsync(context.RequestAborted);
-        }
         if (answer.Status == 200)
         {
-            _sentBodies[domain] = Encoding.UTF8.GetBytes(answer.Body);
             Interlocked.Add(ref _credits, -CreditsPerCall);
             Interlocked.Add(ref _spent, CreditsPerCall);
         }
-        await WriteAsync(context, answer);
+        await AnswerAsync(context, request, answer);
     }
 
     private async Task HandleBalanceAsync(HttpContext context)
     {
         context.Response.Headers[SimulatedHeader] = "simulated";
-        lock (_balanceCalls)
-        {
-            _balanceCalls.Add(DateTimeOffset.UtcNow);
-        }
-        if (context.Request.Query["apikey"] != ApiKey)
-        {
+        var request = SandboxRequest.From(context.Request);
+        _interceptor.Received(request);
+
+        var answer = request.Query["apikey"] != ApiKey
             // As the real endpoint: HTTP 200 and plain text for a key it does not know.
-            await context.Response.WriteAsync("Account Not Found");
-            return;
-        }
-        if (_balanceScript.TryDequeue(out var scripted))
-        {
-            await WriteAsync(context, scripted.For(context.Request));
-            return;
-        }
-        context.Response.ContentType = "application/json";
-        await context.Response.WriteAsync($"[\"UnitsLeft\",\"{Interlocked.Read(ref _credits)}\"]");
+            ? new SandboxAnswer(200, "Account Not Found") { ContentType = "text/plain" }
+            : await _interceptor.BeforeAnswerAsync(request, context.RequestAborted)
+                ?? new SandboxAnswer(200, $"[\"UnitsLeft\",\"{Interlocked.Read(ref _credits)}\"]");
+        await AnswerAsync(context, request, answer);
     }
 
     /// <summary>True when this call is one more than <see cref="RateLimitPerSecond"/> in the last second.</summary>
@@ -285,8 +186,9 @@ public sealed class SandboxApi : IAsyncDisposable
         }
     }
 
-    private static async Task WriteAsync(HttpContext context, SandboxAnswer answer)
+    private async Task AnswerAsync(HttpContext context, SandboxRequest request, SandboxAnswer answer)
     {
+        _interceptor.Answered(request, answer);
         context.Response.StatusCode = answer.Status;
         context.Response.ContentType = answer.ContentType ?? (answer.Body.StartsWith('<') ? "text/html" : "application/json");
         foreach (var (name, value) in answer.Headers ?? new Dictionary<string, string>())
@@ -297,11 +199,11 @@ public sealed class SandboxApi : IAsyncDisposable
     }
 
     /// <summary>
-    /// The unscripted answer. A few first labels make the sandbox misbehave on purpose, so the
-    /// pipeline's handling can be tried by hand: <c>ratelimited.</c> (429 with Retry-After 5, then the
-    /// sample), <c>nocredits.</c> (402 with Retry-After 5, then the sample), <c>error.</c> (always 503),
-    /// <c>malformed.</c> (always a 200 that is not JSON), <c>invalid.</c> (400) and <c>slow.</c> (the sample
-    /// after 20 s). Any other domain gets its sample at once.
+    /// The simulated account's answer to a good call. A few first labels make the sandbox misbehave on
+    /// purpose, so the pipeline's handling can be tried by hand: <c>ratelimited.</c> (429 with Retry-After 5,
+    /// then the sample), <c>nocredits.</c> (402 with Retry-After 5, then the sample), <c>error.</c> (always
+    /// 503), <c>malformed.</c> (always a 200 that is not JSON), <c>invalid.</c> (400) and <c>slow.</c> (the
+    /// sample after 20 s). Any other domain gets its sample at once.
     /// </summary>
     public SandboxAnswer AnswerFor(string domain, bool onePerDomain)
     {
@@ -359,4 +261,6 @@ public sealed class SandboxApi : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
+
+    private sealed class NoInterceptor : ISandboxInterceptor;
 }

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using Backlinks.Cli.Hosting;
+using Backlinks.Throttling;
 using Backlinks.Cli.Output;
 using Backlinks.Domains;
 using Backlinks.Jobs;
@@ -80,6 +81,10 @@ internal sealed class LookupCommand(CliContext cli) : AsyncCommand<LookupCommand
             cli.Console.Write(Render.Job(view));
         }
 
+        if (view.Waiting?.Reason == WaitReason.InvalidApiKey)
+        {
+            throw new CliException(WorkCommand.KeyRejectedMessage);
+        }
         return outcome.Kind switch
         {
             JobOutcomeKind.Succeeded => ExitCodes.Ok,

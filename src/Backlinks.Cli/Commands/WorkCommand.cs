@@ -63,12 +63,19 @@ internal sealed class WorkCommand(CliContext cli) : AsyncCommand<WorkCommand.Set
             .AddRow($"{tally.Succeeded}", $"{tally.Waiting}", $"{tally.Failed}", $"{tally.Retried}", $"{tally.Skipped}",
                 $"{(settings.Sandbox ? 0 : tally.CreditsSpent)}");
         cli.Console.Write(summary);
+        if (tally.KeyRejected)
+        {
+            throw new CliException(KeyRejectedMessage);
+        }
         if (cancellationToken.IsCancellationRequested)
         {
             cli.Console.MarkupLine("Stopped. Jobs not started are still queued.");
         }
         return ExitCodes.Ok;
     }
+
+    internal const string KeyRejectedMessage =
+        "DomDetailer rejected the API key (HTTP 401/403): set a working DomDetailer__ApiKey. No call is made meanwhile; the jobs wait and resume with the new key.";
 
     private static string Line(WorkerTally t) =>
         $"done {t.Succeeded} · waiting {t.Waiting} · failed {t.Failed} · retried {t.Retried} · credits {t.CreditsSpent}";

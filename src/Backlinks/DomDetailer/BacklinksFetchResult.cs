@@ -6,6 +6,12 @@ public abstract record BacklinksFetchResult;
 /// <summary>200 with a usable body: the bytes exactly as received, and what they say.</summary>
 public sealed record BacklinksFetched(ReadOnlyMemory<byte> RawJson, BacklinksResponse Response) : BacklinksFetchResult;
 
+/// <summary>
+/// 200, paid for, but not the documented JSON. Calling again would pay again for what may be the same
+/// answer, so the job stores the bytes and fails at once; a retry is the user's explicit choice.
+/// </summary>
+public sealed record BacklinksMalformed(ReadOnlyMemory<byte> RawBody, string Reason) : BacklinksFetchResult;
+
 /// <summary>429. <see cref="RetryAfter"/> is the server's wish, when it sent one.</summary>
 public sealed record BacklinksRateLimited(TimeSpan? RetryAfter) : BacklinksFetchResult;
 
@@ -28,7 +34,7 @@ public sealed record BacklinksInvalidApiKey(string? Error, string? Message) : Ba
     public int Status { get; init; } = 401;
 }
 
-/// <summary>5xx, timeout, connection failure, or a 200 that is not the documented JSON.</summary>
+/// <summary>5xx, timeout or connection failure: no answer was paid for.</summary>
 public sealed record BacklinksTransientFailure(string Reason) : BacklinksFetchResult;
 
 /// <summary>What the balance endpoint said.</summary>

@@ -159,7 +159,7 @@ public sealed partial class DomDetailerClient(
         }
         return BacklinksResponseParser.TryParse(clean, out var parsed, out var error)
             ? new BacklinksFetched(clean, parsed!)
-            : new BacklinksTransientFailure(Redact(error!));
+            : new BacklinksMalformed(clean, Redact(error!));
     }
 
     /// <summary>

@@ -35,6 +35,9 @@ public sealed partial class JobProcessor(
     private readonly BackoffOptions _backoff = backoffOptions.Value;
     private readonly CacheOptions _cache = cacheOptions.Value;
 
+    /// <summary>How the error of a job failed by a paid but unreadable answer starts.</summary>
+    public const string MalformedResponse = "malformed_response";
+
     // A re-sent message is never visible at once, so its job row is almost always recorded first.
     private static readonly TimeSpan MinimumDelay = TimeSpan.FromSeconds(1);
 
@@ -121,7 +124,7 @@ public sealed partial class JobProcessor(
             await GiveBackAsync(job, reserved);
             throw;
         }
-        if (result is not BacklinksFetched)
+        if (result is not (BacklinksFetched or BacklinksMalformed))
         {
             // Only an answer with data is paid for.
             await GiveBackAsync(job, reserved);
@@ -133,6 +136,8 @@ public sealed partial class JobProcessor(
                 await apiGate.ShareRateIfDueAsync(cancellationToken);
                 var snapshot = await UploadAsync(job, fetched, cancellationToken);
                 return await StoreAsync(job, snapshot, latest, paidCall: true, cancellationToken);
+            case BacklinksMalformed malformed:
+                return await FailMalformedAsync(job, malformed, cancellationToken);
             case BacklinksRateLimited limited:
                 // The app holds its calls as long as the API asks; this job alone also backs off by its own count.
                 var notBefore = await apiGate.OnRateLimitedAsync(limited.RetryAfter, cancellationToken);
@@ -146,8 +151,11 @@ public sealed partial class JobProcessor(
             case BacklinksInvalidRequest invalid:
                 return await FailAsync(job, $"the API refused the request (HTTP {invalid.Status} {invalid.Error}): {invalid.Message}", cancellationToken);
             case BacklinksInvalidApiKey badKey:
-                LogBadKey(logger, job.JobId, badKey.Error, badKey.Message);
-                return await FailAsync(job, $"the API key was rejected (HTTP {badKey.Status} {badKey.Error}): check the DomDetailer__ApiKey setting", cancellationToken);
+                // The account's key, not this job, is at fault: every job waits until a working key is configured.
+                LogBadKey(logger, job.JobId, badKey.Status, badKey.Error, badKey.Message);
+                var recheck = await apiGate.OnKeyRejectedAsync($"HTTP {badKey.Status} {badKey.Error}", cancellationToken);
+                return await DeferAsync(job, WaitReason.InvalidApiKey, backoff.AtLeast(recheck - time.GetUtcNow()),
+                    $"the API key was rejected (HTTP {badKey.Status} {badKey.Error}): set a working DomDetailer__ApiKey; jobs resume with it", cancellationToken);
             case BacklinksTransientFailure transient:
                 return await RequeueAsync(job, transient.Reason, cancellationToken);
             default:
@@ -164,16 +172,39 @@ public sealed partial class JobProcessor(
     /// <summary>Stores the answer byte for byte, with the metadata that makes the blob a snapshot on its own (replay, resume).</summary>
     private async Task<StoredSnapshot> UploadAsync(JobEntity job, BacklinksFetched fetched, CancellationToken cancellationToken)
     {
+        var (path, fetchedAt) = await UploadRawAsync(job, fetched.RawJson, malformed: false, cancellationToken);
+        return new StoredSnapshot(job.Domain, job.JobId, fetchedAt, job.OnePerDomain, path, fetched.Response);
+    }
+
+    private async Task<(string Path, DateTimeOffset FetchedAt)> UploadRawAsync(JobEntity job, ReadOnlyMemory<byte> body, bool malformed, CancellationToken cancellationToken)
+    {
         var fetchedAt = time.GetUtcNow();
         var path = RawResponseStore.PathFor(job.Domain, fetchedAt, job.JobId);
-        await raw.UploadAsync(path, fetched.RawJson, new Dictionary<string, string>
+        var metadata = new Dictionary<string, string>
         {
             ["jobId"] = job.JobId,
             ["domain"] = job.Domain,
             ["fetchedAtUtc"] = fetchedAt.ToString("O", CultureInfo.InvariantCulture),
             ["onePerDomain"] = job.OnePerDomain ? "true" : "false",
-        }, cancellationToken);
-        return new StoredSnapshot(job.Domain, job.JobId, fetchedAt, job.OnePerDomain, path, fetched.Response);
+        };
+        if (malformed)
+        {
+            metadata["malformed"] = "true";
+        }
+        await raw.UploadAsync(path, body, metadata, cancellationToken);
+        return (path, fetchedAt);
+    }
+
+    /// <summary>
+    /// A 200 that is not the documented JSON was paid for: keep it, count it, and fail the job at once.
+    /// Another call would pay again for what may well be the same answer, so a retry is the user's choice.
+    /// </summary>
+    private async Task<JobOutcome> FailMalformedAsync(JobEntity job, BacklinksMalformed malformed, CancellationToken cancellationToken)
+    {
+        var (path, _) = await UploadRawAsync(job, malformed.RawBody, malformed: true, cancellationToken);
+        await reservations.ReleaseAsync(job.JobId, job.Domain, job.OnePerDomain, CancellationToken.None);
+        var failed = await FailAsync(job, $"{MalformedResponse}: {malformed.Reason}; the answer (3 credits) is stored at {path}", cancellationToken);
+        return failed with { PaidCall = true };
     }
 
     /// <summary>Applies a stored snapshot to the link and metrics tables and marks the job succeeded with it.</summary>
@@ -212,6 +243,7 @@ public sealed partial class JobProcessor(
         WaitReason.SharedPause => "the app is paused: out of credits (HTTP 402)",
         WaitReason.SharedRateLimit => "the app is slowed down after HTTP 429",
         WaitReason.SharedCall => "another job is fetching the same domain; this one takes its result",
+        WaitReason.InvalidApiKey => "the API key was rejected (HTTP 401/403, or the balance endpoint's Account Not Found): set a working DomDetailer__ApiKey; jobs resume with it",
         _ => waitReason,
     };
 
@@ -279,7 +311,8 @@ public sealed partial class JobProcessor(
     {
         var now = time.GetUtcNow();
         var next = now + delay;
-        if (next - job.CreatedAtUtc > _backoff.MaxWait)
+        // A rejected key is the operator's to fix: the jobs wait for it, however long, rather than fail.
+        if (reason != WaitReason.InvalidApiKey && next - job.CreatedAtUtc > _backoff.MaxWait)
         {
             return await FailAsync(job, $"gave up: still {explanation} after waiting since {job.CreatedAtUtc:u} (limit {_backoff.MaxWait})", cancellationToken);
         }
@@ -334,8 +367,8 @@ public sealed partial class JobProcessor(
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} ({Domain}) waits ({Reason}) {DelaySeconds:0} s, until {NextAttempt:u}")]
     private static partial void LogDeferred(ILogger logger, string jobId, string domain, string reason, double delaySeconds, DateTimeOffset nextAttempt);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Configuration error: DomDetailer rejected the API key ({Error}: {Message}) while running job {JobId}")]
-    private static partial void LogBadKey(ILogger logger, string jobId, string? error, string? message);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Configuration error: DomDetailer rejected the API key (HTTP {Status} {Error}: {Message}) while running job {JobId}; every job waits for a working key")]
+    private static partial void LogBadKey(ILogger logger, string jobId, int status, string? error, string? message);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} ({Domain}) failed: {Reason}")]
     private static partial void LogFailed(ILogger logger, string jobId, string domain, string reason);

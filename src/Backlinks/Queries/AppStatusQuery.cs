@@ -26,7 +26,7 @@ public sealed class AppStatusQuery(StorageClients storage, ApiGate gate, CreditL
 
         var api = await control;
         var pause = api is { PauseActive: true }
-            ? new PauseView(WaitReason.OutOfCredits, api.PauseStartedAtUtc!.Value, api.PauseUntilUtc!.Value, api.PauseIntervalSeconds ?? 0)
+            ? new PauseView(api.PauseReason ?? WaitReason.OutOfCredits, api.PauseStartedAtUtc!.Value, api.PauseUntilUtc!.Value, api.PauseIntervalSeconds ?? 0)
             : null;
         var balance = api?.BalanceUnits is { } units && api.BalanceCheckedAtUtc is { } checkedAt ? new BalanceView(units, checkedAt) : null;
         return new AppStatusView(

@@ -29,8 +29,8 @@ public sealed class AdaptiveRate(IOptions<DomDetailerOptions> options, TimeProvi
     /// <summary>The rate never drops below one call a minute: the API stays probed.</summary>
     public const double MinimumPerSecond = 1.0 / 60;
 
-    /// <summary>Calls are spaced 1 % wider than the rate: the API counts arrivals, which network and timers jitter.</summary>
-    private const double SpacingMargin = 1.01;
+    /// <summary>Calls are spaced 2 % wider than the rate: the API counts arrivals, which network and timers jitter.</summary>
+    private const double SpacingMargin = 1.02;
 
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(1);
 
@@ -118,7 +118,8 @@ public sealed class AdaptiveRate(IOptions<DomDetailerOptions> options, TimeProvi
             _epoch++;
             Forget(now);
             var observed = _answered.Count / Window.TotalSeconds;
-            _limitSeenAt = Math.Max(observed, _rate * DecreaseFactor);
+            // The limit is what the API let through; without answers to measure, the rate it refused.
+            _limitSeenAt = observed > 0 ? observed : _rate;
             var lowered = observed > 0 ? Math.Min(_rate * BelowObserved, observed * BelowObserved) : _rate * DecreaseFactor;
             _rate = Math.Max(MinimumPerSecond, lowered);
             _lastIncrease = now;

@@ -25,6 +25,12 @@ public sealed class ApiControlEntity : ITableEntity
 
     public DateTimeOffset? RequestRateChangedAtUtc { get; set; }
 
+    /// <summary>What the pause waits for: <c>out_of_credits</c> (a 402) or <c>invalid_api_key</c> (a 401/403).</summary>
+    public string? PauseReason { get; set; }
+
+    /// <summary>What the API answered that started or last extended the pause (status and error code, never text that could hold the key).</summary>
+    public string? PauseDetail { get; set; }
+
     public DateTimeOffset? PauseStartedAtUtc { get; set; }
 
     /// <summary>While the pause is on (<see cref="PauseEndedAtUtc"/> unset), no call before this time; then one probe.</summary>
@@ -53,6 +59,8 @@ public sealed class ApiControlEntity : ITableEntity
         NotBeforeUtc = row.GetDateTimeOffset(nameof(NotBeforeUtc)),
         RequestRatePerSecond = row.GetDouble(nameof(RequestRatePerSecond)),
         RequestRateChangedAtUtc = row.GetDateTimeOffset(nameof(RequestRateChangedAtUtc)),
+        PauseReason = row.GetString(nameof(PauseReason)),
+        PauseDetail = row.GetString(nameof(PauseDetail)),
         PauseStartedAtUtc = row.GetDateTimeOffset(nameof(PauseStartedAtUtc)),
         PauseUntilUtc = row.GetDateTimeOffset(nameof(PauseUntilUtc)),
         PauseIntervalSeconds = row.GetDouble(nameof(PauseIntervalSeconds)),

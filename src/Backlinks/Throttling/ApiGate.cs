@@ -1,5 +1,4 @@
 using Backlinks.DomDetailer;
-using Backlinks.Jobs;
 using Backlinks.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -66,13 +65,14 @@ public sealed partial class ApiGate(
         {
             return GateDecision.Open;
         }
+        var waitReason = PausedFor(row);
         if (row.PauseUntilUtc > now)
         {
-            return new GateDecision(WaitReason.SharedPause, row.PauseUntilUtc);
+            return new GateDecision(waitReason, row.PauseUntilUtc);
         }
         if (row.ProbeLeaseUntilUtc is { } lease && lease > now)
         {
-            return new GateDecision(WaitReason.SharedPause, lease < now + ProbeRecheck ? lease : now + ProbeRecheck);
+            return new GateDecision(waitReason, lease < now + ProbeRecheck ? lease : now + ProbeRecheck);
         }
 
         // The interval is over: this job probes, if it is the first to claim the probe.
@@ -87,13 +87,28 @@ public sealed partial class ApiGate(
         }, cancellationToken);
         if (claimed is null)
         {
-            return new GateDecision(WaitReason.SharedPause, now + ProbeRecheck);
+            return new GateDecision(waitReason, now + ProbeRecheck);
         }
         return await ProbeAsync(cancellationToken);
     }
 
+    /// <summary>What the jobs wait for while the account's pause is on: credits, or a key the API accepts.</summary>
+    private static string PausedFor(ApiControlEntity row) =>
+        row.PauseReason == WaitReason.InvalidApiKey ? WaitReason.InvalidApiKey : WaitReason.SharedPause;
+
+    /// <summary>
+    /// A job's call was refused for the key (401/403): the whole account stops calling. The pause is checked
+    /// like an out-of-credits one, with the free balance endpoint, so a key that works again resumes by itself;
+    /// a new key is a new account and starts clean. Returns when the next check is due.
+    /// </summary>
+    public Task<DateTimeOffset> OnKeyRejectedAsync(string detail, CancellationToken cancellationToken) =>
+        StartPauseAsync(WaitReason.InvalidApiKey, detail, cancellationToken);
+
     /// <summary>A job saw 402: start the shared pause unless one is on. Returns when the pause ends.</summary>
-    public async Task<DateTimeOffset> OnOutOfCreditsAsync(CancellationToken cancellationToken)
+    public Task<DateTimeOffset> OnOutOfCreditsAsync(CancellationToken cancellationToken) =>
+        StartPauseAsync(WaitReason.OutOfCredits, "HTTP 402", cancellationToken);
+
+    private async Task<DateTimeOffset> StartPauseAsync(string reason, string detail, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         DateTimeOffset until = now;
@@ -102,6 +117,13 @@ public sealed partial class ApiGate(
             if (current is { PauseActive: true })
             {
                 until = current.PauseUntilUtc!.Value;
+                // A rejected key outranks an empty account: with it, nothing could be bought anyway.
+                if (reason == WaitReason.InvalidApiKey && current.PauseReason != reason)
+                {
+                    current.PauseReason = reason;
+                    current.PauseDetail = detail;
+                    return current;
+                }
                 return null;
             }
             var row = current ?? new ApiControlEntity();
@@ -110,6 +132,8 @@ public sealed partial class ApiGate(
             var interval = previous is { } p && row.PauseEndedAtUtc is { } ended && now - ended < p * 2
                 ? Grow(p)
                 : _backoff.CreditsInitialDelay;
+            row.PauseReason = reason;
+            row.PauseDetail = detail;
             row.PauseStartedAtUtc = now;
             row.PauseUntilUtc = until = now + interval;
             row.PauseIntervalSeconds = interval.TotalSeconds;
@@ -119,7 +143,7 @@ public sealed partial class ApiGate(
         }, cancellationToken);
         if (started is not null)
         {
-            LogPauseStarted(logger, started.PauseIntervalSeconds!.Value, until);
+            LogPauseStarted(logger, reason, detail, started.PauseIntervalSeconds!.Value, until);
         }
         return until;
     }
@@ -207,12 +231,21 @@ public sealed partial class ApiGate(
             LogBadKey(logger, badKey.Detail);
         }
         DateTimeOffset until = now;
+        var reason = WaitReason.SharedPause;
         await UpdateAsync(current =>
         {
             if (current is not { PauseActive: true })
             {
                 return null;
             }
+            // The balance says what the account waits for now: a key the API accepts, or credits.
+            (current.PauseReason, current.PauseDetail) = balance switch
+            {
+                BalanceInvalidApiKey rejected => (WaitReason.InvalidApiKey, rejected.Detail),
+                BalanceKnown => (WaitReason.OutOfCredits, "no credits left"),
+                _ => (current.PauseReason, current.PauseDetail),
+            };
+            reason = PausedFor(current);
             var interval = Grow(TimeSpan.FromSeconds(current.PauseIntervalSeconds ?? _backoff.CreditsInitialDelay.TotalSeconds));
             current.PauseUntilUtc = until = now + interval;
             current.PauseIntervalSeconds = interval.TotalSeconds;
@@ -224,7 +257,7 @@ public sealed partial class ApiGate(
             }
             return current;
         }, cancellationToken);
-        return new GateDecision(WaitReason.SharedPause, until);
+        return new GateDecision(reason, until);
     }
 
     private TimeSpan Grow(TimeSpan interval) =>
@@ -243,10 +276,10 @@ public sealed partial class ApiGate(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Out of credits: the whole app pauses calls for {IntervalSeconds:0} s, until {Until:u}")]
-    private static partial void LogPauseStarted(ILogger logger, double intervalSeconds, DateTimeOffset until);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Paused ({Reason}, {Detail}): the whole app stops calling for {IntervalSeconds:0} s, until {Until:u}, then checks the balance")]
+    private static partial void LogPauseStarted(ILogger logger, string reason, string detail, double intervalSeconds, DateTimeOffset until);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Credits are back ({Units} left): the out-of-credits pause ended after {Duration}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Credits are back ({Units} left): the pause ended after {Duration}")]
     private static partial void LogPauseEnded(ILogger logger, long units, TimeSpan duration);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Rate limited: no call before {Until:u} ({DelaySeconds:0.#} s), app-wide; request rate now {PerSecond:0.##}/s")]

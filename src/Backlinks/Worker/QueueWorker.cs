@@ -1,6 +1,7 @@
 using Azure.Storage.Queues.Models;
 using Backlinks.Jobs;
 using Backlinks.Storage;
+using Backlinks.Throttling;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -17,6 +18,7 @@ namespace Backlinks.Worker;
 /// </summary>
 public sealed partial class QueueWorker(
     StorageClients storage,
+    AccountState account,
     JobQueue queue,
     JobProcessor processor,
     IOptions<QueueWorkerOptions> options,
@@ -31,6 +33,10 @@ public sealed partial class QueueWorker(
     /// <param name="concurrency">Jobs at once; <see cref="QueueWorkerOptions.Concurrency"/> when null.</param>
     public async Task<WorkerTally> RunAsync(bool untilEmpty, WorkerTally tally, CancellationToken stopping, int? concurrency = null)
     {
+        // A rejected API key stops the run as a stop request would: nothing can run until the key is fixed.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        using var onKeyRejected = tally.OnKeyRejected(stop.Cancel);
+        stopping = stop.Token;
         var slots = concurrency ?? _options.Concurrency;
         var fetched = new Queue<QueueMessage>();
         var inHand = new List<Task>();
@@ -60,6 +66,11 @@ public sealed partial class QueueWorker(
                 if (inHand.Count > 0)
                 {
                     await Task.WhenAny(inHand.Append(Task.Delay(_options.PollInterval, time, stopping)));
+                }
+                else if ((await account.GetAsync(stopping)).Control is { PauseActive: true, PauseReason: WaitReason.InvalidApiKey })
+                {
+                    // Every job waits for a working key: nothing here can run until the operator sets one.
+                    tally.MarkKeyRejected();
                 }
                 else if (untilEmpty && await IsEmptyAsync(stopping))
                 {

@@ -23,12 +23,46 @@ public sealed class WorkerTally
     /// <summary>Messages with nothing to do: already finished, stale, unknown or unreadable.</summary>
     public int Skipped => Volatile.Read(ref _skipped);
 
-    /// <summary>Credits of the calls that returned data (3 each); refused calls and jobs served from a snapshot cost nothing.</summary>
+    /// <summary>Credits of the calls that returned an answer (3 each), malformed ones included; refused calls and jobs served from a snapshot cost nothing.</summary>
     public int CreditsSpent => Volatile.Read(ref _paidCalls) * Throttling.CreditLedger.CreditsPerCall;
 
     /// <summary>Counts a job's outcome under its kind.</summary>
+    /// <summary>True once a job found the account's API key rejected: no job can run until it is fixed.</summary>
+    public bool KeyRejected => Volatile.Read(ref _keyRejected) == 1;
+
+    private int _keyRejected;
+    private Action? _keyRejectedHandler;
+
+    /// <summary>Calls <paramref name="handler"/> when the key is found rejected; disposing the result forgets it.</summary>
+    internal IDisposable OnKeyRejected(Action handler)
+    {
+        _keyRejectedHandler = handler;
+        if (KeyRejected)
+        {
+            handler();
+        }
+        return new Forget(() => _keyRejectedHandler = null);
+    }
+
+    internal void MarkKeyRejected()
+    {
+        if (Interlocked.Exchange(ref _keyRejected, 1) == 0)
+        {
+            _keyRejectedHandler?.Invoke();
+        }
+    }
+
     internal void Count(Jobs.JobOutcome outcome)
     {
+        if (outcome is { Kind: Jobs.JobOutcomeKind.Deferred, Detail: Throttling.WaitReason.InvalidApiKey })
+        {
+            MarkKeyRejected();
+        }
+        if (outcome.PaidCall && outcome.Kind != Jobs.JobOutcomeKind.Succeeded)
+        {
+            // A paid answer that failed the job (malformed) still cost its credits.
+            Interlocked.Increment(ref _paidCalls);
+        }
         switch (outcome.Kind)
         {
             case Jobs.JobOutcomeKind.Succeeded:
@@ -62,4 +96,9 @@ public sealed class WorkerTally
     internal void AddRetried() => Interlocked.Increment(ref _retried);
 
     internal void AddSkipped() => Interlocked.Increment(ref _skipped);
+
+    private sealed class Forget(Action forget) : IDisposable
+    {
+        public void Dispose() => forget();
+    }
 }

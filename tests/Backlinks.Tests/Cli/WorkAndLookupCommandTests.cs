@@ -95,7 +95,7 @@ public sealed class WorkAndLookupCommandTests(AzuriteFixture azurite) : IAsyncLi
     {
         await SubmitAsync("first.com", "second.com", "third.com");
         var gate = new TaskCompletionSource();
-        _pipeline.Api.Script(SandboxDomainAnswer("first.com") with { Gate = gate.Task });
+        _pipeline.Api.Script(SandboxDomainAnswer("first.com").HeldUntil(gate.Task));
         using var stopping = new CancellationTokenSource();
 
         var work = CliRunner.RunAsync(_pipeline, new Dictionary<string, string?>(), "", stopping.Token, "work", "--concurrency", "1");
@@ -149,8 +149,29 @@ public sealed class WorkAndLookupCommandTests(AzuriteFixture azurite) : IAsyncLi
         var run = await CliRunner.RunAsync(_pipeline, new Dictionary<string, string?> { ["DomDetailer:ApiKey"] = "wrong-key" }, "", CancellationToken.None, "lookup", "example.com");
 
         Assert.Equal(ExitCodes.Error, run.ExitCode);
-        Assert.Contains("error: example.com: the API key was rejected", run.Output);
+        Assert.Contains("error: DomDetailer rejected the API key", run.Output);
         Assert.DoesNotContain("wrong-key", run.Output);
+    }
+
+    [Fact]
+    public async Task Work_with_a_rejected_key_stops_says_so_and_exits_1_leaving_the_jobs_waiting()
+    {
+        await SubmitAsync("a.com", "b.com", "c.com");
+
+        var run = await CliRunner.RunAsync(_pipeline, new Dictionary<string, string?> { ["DomDetailer:ApiKey"] = "wrong-key" }, "", CancellationToken.None, "work", "--until-empty");
+
+        Assert.Equal(ExitCodes.Error, run.ExitCode);
+        Assert.Contains("DomDetailer rejected the API key", run.Output);
+        Assert.DoesNotContain("wrong-key", run.Output);
+        // Calls already in flight when the first 401 came back may be answered 401 too; none starts after it.
+        var calls = _pipeline.Api.Calls.Count;
+        Assert.InRange(calls, 1, 3);
+        Assert.All(await JobsAsync(), j => Assert.NotEqual(JobStatus.Failed, j.Status));
+        Assert.Equal(3, await QueuedAsync()); // every job keeps its message
+
+        var again = await CliRunner.RunAsync(_pipeline, new Dictionary<string, string?> { ["DomDetailer:ApiKey"] = "wrong-key" }, "", CancellationToken.None, "work", "--until-empty");
+        Assert.Equal(ExitCodes.Error, again.ExitCode);
+        Assert.Equal(calls, _pipeline.Api.Calls.Count);
     }
 
     [Fact]

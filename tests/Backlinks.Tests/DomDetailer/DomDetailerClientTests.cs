@@ -118,7 +118,7 @@ public sealed class DomDetailerClientTests(AzuriteFixture azurite) : IAsyncLifet
 
         var result = await Client.GetBacklinksAsync("example.com", false, CancellationToken.None);
 
-        Assert.Contains("malformed response", Assert.IsType<BacklinksTransientFailure>(result).Reason);
+        Assert.Contains("malformed response", Assert.IsType<BacklinksMalformed>(result).Reason);
         Assert.Single(_pipeline.Api.Calls);
     }
 
@@ -129,7 +129,7 @@ public sealed class DomDetailerClientTests(AzuriteFixture azurite) : IAsyncLifet
 
         var result = await Client.GetBacklinksAsync("example.com", false, CancellationToken.None);
 
-        Assert.Contains("no metrics", Assert.IsType<BacklinksTransientFailure>(result).Reason);
+        Assert.Contains("no metrics", Assert.IsType<BacklinksMalformed>(result).Reason);
     }
 
     [Fact]

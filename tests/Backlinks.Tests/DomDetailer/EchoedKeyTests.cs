@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Backlinks.DomDetailer;
 using Backlinks.Tests.Infrastructure;
-using Microsoft.AspNetCore.Http;
 
 namespace Backlinks.Tests.DomDetailer;
 
@@ -24,23 +23,23 @@ public sealed class EchoedKeyTests(AzuriteFixture azurite)
     public static TheoryData<string> Keys => new(PlainKey, AwkwardKey);
 
     /// <summary>Error answers that quote the request, by name.</summary>
-    public static readonly Dictionary<string, Func<HttpRequest, SandboxAnswer>> Echoes = new()
+    public static readonly Dictionary<string, Func<SandboxRequest, SandboxAnswer>> Echoes = new()
     {
-        ["400 JSON message with the full URL"] = request => Json(400, "invalid_parameter", $"cannot serve GET {SandboxAnswer.RequestUrl(request)}"),
+        ["400 JSON message with the full URL"] = request => Json(400, "invalid_parameter", $"cannot serve GET {request.Url}"),
         ["400 JSON message with the decoded key, lower-cased"] = request => Json(400, "invalid_parameter", $"no account for key {Key(request).ToLowerInvariant()}"),
         ["400 JSON message with the key form-encoded, lower-case escapes"] = request => Json(400, "invalid_parameter", $"apikey: {LowerEscapes(WebUtility.UrlEncode(Key(request)))}"),
-        ["400 JSON message with the URL encoded twice"] = request => Json(400, "invalid_parameter", $"see /login?next={Uri.EscapeDataString(Uri.EscapeDataString(SandboxAnswer.RequestUrl(request)))}"),
+        ["400 JSON message with the URL encoded twice"] = request => Json(400, "invalid_parameter", $"see /login?next={Uri.EscapeDataString(Uri.EscapeDataString(request.Url))}"),
         ["400 JSON message of 1,000 characters with the key across the 300 kept"] = request => Json(400, "invalid_parameter", new string('.', 290) + Key(request) + new string('.', 700)),
         ["400 JSON error field with the key upper-cased"] = request => Json(400, $"bad_key_{Key(request).ToUpperInvariant()}", "x"),
-        ["400 HTML page with the URL across byte 200"] = request => new SandboxAnswer(400, HtmlAcross200(SandboxAnswer.RequestUrl(request))),
-        ["400 plain text with the URL lower-cased"] = request => new SandboxAnswer(400, "Bad request: " + SandboxAnswer.RequestUrl(request).ToLowerInvariant()) { ContentType = "text/plain" },
-        ["404 HTML page with the URL"] = request => new SandboxAnswer(404, $"<html><body>Not found: {WebUtility.HtmlEncode(SandboxAnswer.RequestUrl(request))}</body></html>"),
+        ["400 HTML page with the URL across byte 200"] = request => new SandboxAnswer(400, HtmlAcross200(request.Url)),
+        ["400 plain text with the URL lower-cased"] = request => new SandboxAnswer(400, "Bad request: " + request.Url.ToLowerInvariant()) { ContentType = "text/plain" },
+        ["404 HTML page with the URL"] = request => new SandboxAnswer(404, $"<html><body>Not found: {WebUtility.HtmlEncode(request.Url)}</body></html>"),
         ["401 JSON message with the decoded key"] = request => Json(401, "invalid_api_key", $"API key {Key(request)} not found or inactive"),
         ["401 JSON message with the key cut to its first 8 characters"] = request => Json(401, "invalid_api_key", $"API key {Key(request)[..8]}… not found"),
         ["401 JSON message with the key's last 7 characters"] = request => Json(401, "invalid_api_key", $"key ending {Key(request)[^7..]} is inactive"),
-        ["403 HTML page with the URL"] = request => new SandboxAnswer(403, HtmlAcross200(SandboxAnswer.RequestUrl(request))),
-        ["403 JSON message with the URL"] = request => Json(403, "forbidden", $"GET {SandboxAnswer.RequestUrl(request)} is forbidden"),
-        ["200 HTML page with the URL (malformed)"] = request => new SandboxAnswer(200, HtmlAcross200(SandboxAnswer.RequestUrl(request))),
+        ["403 HTML page with the URL"] = request => new SandboxAnswer(403, HtmlAcross200(request.Url)),
+        ["403 JSON message with the URL"] = request => Json(403, "forbidden", $"GET {request.Url} is forbidden"),
+        ["200 HTML page with the URL (malformed)"] = request => new SandboxAnswer(200, HtmlAcross200(request.Url)),
     };
 
     public static TheoryData<string, string> KeysAndEchoes
@@ -64,7 +63,7 @@ public sealed class EchoedKeyTests(AzuriteFixture azurite)
     public async Task An_echoed_key_reaches_neither_the_result_nor_the_logs(string key, string echo)
     {
         await using var pipeline = await TestPipeline.StartAsync(azurite, apiKey: key);
-        pipeline.Api.Script(SandboxAnswer.From(Echoes[echo]));
+        pipeline.Api.Script(ScriptedAnswer.From(Echoes[echo]));
 
         var result = await pipeline.Get<DomDetailerClient>().GetBacklinksAsync("example.com", false, CancellationToken.None);
 
@@ -78,7 +77,7 @@ public sealed class EchoedKeyTests(AzuriteFixture azurite)
     public async Task The_api_error_object_is_kept_with_the_key_masked(string key)
     {
         await using var pipeline = await TestPipeline.StartAsync(azurite, apiKey: key);
-        pipeline.Api.Script(SandboxAnswer.From(Echoes["400 JSON message with the full URL"]));
+        pipeline.Api.Script(ScriptedAnswer.From(Echoes["400 JSON message with the full URL"]));
 
         var result = Assert.IsType<BacklinksInvalidRequest>(await pipeline.Get<DomDetailerClient>().GetBacklinksAsync("example.com", false, CancellationToken.None));
 
@@ -92,7 +91,7 @@ public sealed class EchoedKeyTests(AzuriteFixture azurite)
     public async Task A_body_that_is_not_the_error_object_is_described_never_quoted(string key)
     {
         await using var pipeline = await TestPipeline.StartAsync(azurite, apiKey: key);
-        pipeline.Api.Script(SandboxAnswer.From(Echoes["400 HTML page with the URL across byte 200"]));
+        pipeline.Api.Script(ScriptedAnswer.From(Echoes["400 HTML page with the URL across byte 200"]));
 
         var result = Assert.IsType<BacklinksInvalidRequest>(await pipeline.Get<DomDetailerClient>().GetBacklinksAsync("example.com", false, CancellationToken.None));
 
@@ -104,7 +103,7 @@ public sealed class EchoedKeyTests(AzuriteFixture azurite)
     public async Task A_403_is_a_rejected_key_that_says_403()
     {
         await using var pipeline = await TestPipeline.StartAsync(azurite, apiKey: PlainKey);
-        pipeline.Api.Script(SandboxAnswer.From(Echoes["403 HTML page with the URL"]), SandboxAnswer.Json(401, """{"error":"invalid_api_key","message":"API key not found or inactive"}"""));
+        pipeline.Api.Script(ScriptedAnswer.From(Echoes["403 HTML page with the URL"]), SandboxAnswer.Json(401, """{"error":"invalid_api_key","message":"API key not found or inactive"}"""));
         var client = pipeline.Get<DomDetailerClient>();
 
         var forbidden = Assert.IsType<BacklinksInvalidApiKey>(await client.GetBacklinksAsync("example.com", false, CancellationToken.None));
@@ -120,10 +119,10 @@ public sealed class EchoedKeyTests(AzuriteFixture azurite)
     public async Task A_successful_answer_that_holds_the_key_is_masked_before_anyone_keeps_it(string key)
     {
         await using var pipeline = await TestPipeline.StartAsync(azurite, apiKey: key);
-        pipeline.Api.Script(SandboxAnswer.From(request =>
+        pipeline.Api.Script(ScriptedAnswer.From(request =>
         {
             var sample = SandboxApi.Synthetic("example.com");
-            var url = JsonSerializer.Serialize(SandboxAnswer.RequestUrl(request)); // as a JSON string: '+' and '&' escaped
+            var url = JsonSerializer.Serialize(request.Url); // as a JSON string: '+' and '&' escaped
             return sample with { Body = sample.Body.Replace("\"https://ref1.sandbox.invalid/post/1\"", url, StringComparison.Ordinal) };
         }));
 
@@ -151,7 +150,7 @@ public sealed class EchoedKeyTests(AzuriteFixture azurite)
     public async Task A_plain_text_balance_answer_is_a_rejected_key_and_is_not_quoted(string key, string format)
     {
         await using var pipeline = await TestPipeline.StartAsync(azurite, apiKey: key);
-        pipeline.Api.ScriptBalance(SandboxAnswer.Echo(200, request => string.Format(format, Key(request), SandboxAnswer.RequestUrl(request)), "text/plain"));
+        pipeline.Api.ScriptBalance(ScriptedAnswer.Echo(200, request => string.Format(format, Key(request), request.Url), "text/plain"));
 
         var result = await pipeline.Get<DomDetailerClient>().GetBalanceAsync(CancellationToken.None);
 
@@ -167,7 +166,7 @@ public sealed class EchoedKeyTests(AzuriteFixture azurite)
     private static SandboxAnswer Json(int status, string error, string message) =>
         new(status, JsonSerializer.Serialize(new { error, message }));
 
-    private static string Key(HttpRequest request) => request.Query["apikey"].ToString();
+    private static string Key(SandboxRequest request) => request.Query["apikey"].ToString();
 
     /// <summary>A page that quotes the URL so that the key starts at byte 191 and straddles byte 200, where the old code cut its excerpt.</summary>
     private static string HtmlAcross200(string url)

@@ -98,7 +98,7 @@ public sealed class StorageOutageTests(AzuriteFixture azurite) : IAsyncLifetime
         var id = new JobId(Guid.Parse((await _pipeline.SubmitAsync([HappyPath.Domain])).Response!.Accepted.Single().JobId));
         var message = JobMessage.For((await _pipeline.Get<JobStore>().GetAsync(id, CancellationToken.None))!).ToJson();
         var answer = new TaskCompletionSource();
-        _pipeline.Api.Script(SandboxAnswer.Json(200, FaultScenario.FirstAnswer) with { Gate = answer.Task }, SandboxAnswer.Json(200, FaultScenario.FirstAnswer));
+        _pipeline.Api.Script(SandboxAnswer.Json(200, FaultScenario.FirstAnswer).HeldUntil(answer.Task), SandboxAnswer.Json(200, FaultScenario.FirstAnswer));
         var processor = _pipeline.Get<JobProcessor>();
 
         var first = processor.ProcessAsync(message, CancellationToken.None);

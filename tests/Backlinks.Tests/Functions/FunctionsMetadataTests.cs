@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text.Json;
 using Azure.Storage.Queues;
 using Backlinks.Storage;
+using Backlinks.Throttling;
 using Backlinks.Tests.Infrastructure;
 
 namespace Backlinks.Tests.Functions;
@@ -108,7 +109,7 @@ public class FunctionsMetadataTests
         {
             Assert.Contains(key, keys);
         }
-        foreach (var property in typeof(Backlinks.Jobs.BackoffOptions).GetProperties())
+        foreach (var property in typeof(Backlinks.Throttling.BackoffOptions).GetProperties())
         {
             Assert.Contains($"Backoff__{property.Name}", keys);
         }

@@ -2,6 +2,7 @@ using Azure.Data.Tables;
 using Backlinks.Functions.Http;
 using Backlinks.Jobs;
 using Backlinks.Queries;
+using Backlinks.Throttling;
 using Backlinks.Storage;
 using Backlinks.Submissions;
 using Backlinks.Tests.Infrastructure;
@@ -234,18 +235,63 @@ public sealed class ProcessBacklinkJobTests(AzuriteFixture azurite) : IAsyncLife
     }
 
     [Fact]
-    public async Task A_rejected_key_fails_at_once_and_is_logged_as_a_configuration_error()
+    public async Task A_rejected_key_stops_the_whole_account_and_every_job_waits_for_a_working_key()
     {
         await using var pipeline = await TestPipeline.StartAsync(azurite, new Dictionary<string, string?> { ["DomDetailer:ApiKey"] = "revoked-key-123" });
-        var jobId = await SubmitAsync("example.com", pipeline);
+        var first = await SubmitAsync("example.com", pipeline);
+        var second = await SubmitAsync("example.org", pipeline);
 
         await new QueueHostEmulator(pipeline).DrainAsync();
 
-        var job = await pipeline.Get<JobStore>().GetAsync(new JobId(Guid.Parse(jobId)), CancellationToken.None);
-        Assert.Equal(JobStatus.Failed, job!.Status);
-        Assert.Contains("API key was rejected", job.LastError);
-        Assert.Contains(pipeline.Logs.GetSnapshot(), r => r.Level == LogLevel.Error && r.Message.Contains("Configuration error"));
+        // One call found the key rejected; the other job made none.
         Assert.Single(pipeline.Api.Calls);
+        foreach (var id in new[] { first, second })
+        {
+            var job = (await pipeline.Get<JobStore>().GetAsync(new JobId(Guid.Parse(id)), CancellationToken.None))!;
+            Assert.Equal((JobStatus.Waiting, WaitReason.InvalidApiKey), (job.Status, job.WaitReason));
+            Assert.Contains("API key was rejected", job.LastError);
+        }
+        Assert.Contains(pipeline.Logs.GetSnapshot(), r => r.Level == LogLevel.Error && r.Message.Contains("Configuration error"));
+        var status = await pipeline.Get<AppStatusQuery>().GetAsync(CancellationToken.None);
+        Assert.Equal(WaitReason.InvalidApiKey, status.Pause!.Reason);
+
+        // Long past the 72 h a job may wait for credits, a job waiting for a key still waits: it never fails for it.
+        pipeline.Time.Advance(TimeSpan.FromDays(4));
+        var job2 = (await pipeline.Get<JobStore>().GetAsync(new JobId(Guid.Parse(second)), CancellationToken.None))!;
+        var outcome = await pipeline.Get<JobProcessor>().ProcessAsync(JobMessage.For(job2).ToJson(), CancellationToken.None);
+        Assert.Equal((JobOutcomeKind.Deferred, WaitReason.InvalidApiKey), (outcome.Kind, outcome.Detail));
+        Assert.Single(pipeline.Api.Calls);
+    }
+
+    [Fact]
+    public async Task A_new_key_is_a_new_account_and_the_waiting_jobs_resume_with_it()
+    {
+        await using var rejected = await TestPipeline.StartAsync(azurite, new Dictionary<string, string?> { ["DomDetailer:ApiKey"] = "revoked-key-123" });
+        var id = await SubmitAsync("example.com", rejected);
+        await new QueueHostEmulator(rejected).DrainAsync();
+        var waiting = (await rejected.Get<JobStore>().GetAsync(new JobId(Guid.Parse(id)), CancellationToken.None))!;
+
+        // The operator sets the right key: the same storage, another pipeline (a restart with the new setting).
+        var fixedSettings = rejected.Settings.ToDictionary();
+        fixedSettings["DomDetailer:ApiKey"] = TestPipeline.ApiKey;
+        fixedSettings["DomDetailer:BaseUrl"] = rejected.Api.BaseUrl.ToString();
+        await using var restarted = await TestPipeline.StartAsync(azurite, fixedSettings);
+        restarted.Time.Advance(TimeSpan.FromHours(1));
+        var outcome = await restarted.Get<JobProcessor>().ProcessAsync(JobMessage.For(waiting).ToJson(), CancellationToken.None);
+
+        Assert.Equal(JobOutcomeKind.Succeeded, outcome.Kind);
+        Assert.NotEqual(ApiAccount.IdFor(rejected.Api.BaseUrl, "revoked-key-123"), ApiAccount.IdFor(rejected.Api.BaseUrl, TestPipeline.ApiKey));
+    }
+
+    [Fact]
+    public async Task A_forbidden_403_is_reported_as_403()
+    {
+        var jobId = await SubmitAsync("example.com");
+        _pipeline.Api.Script(SandboxAnswer.Json(403, """{"error":"forbidden","message":"Key disabled"}"""));
+
+        await _host.DrainAsync();
+
+        Assert.Contains("HTTP 403 forbidden", (await GetJobAsync(jobId)).LastError);
     }
 
     [Fact]
@@ -261,16 +307,40 @@ public sealed class ProcessBacklinkJobTests(AzuriteFixture azurite) : IAsyncLife
     }
 
     [Fact]
-    public async Task A_malformed_200_is_retried_by_the_queue_and_succeeds_when_the_api_recovers()
+    public async Task A_malformed_200_is_paid_for_so_it_is_stored_counted_and_fails_the_job_with_no_second_call()
     {
-        var jobId = await SubmitAsync("example.com");
-        _pipeline.Api.Script(SandboxAnswer.Malformed());
+        await using var pipeline = await TestPipeline.StartAsync(azurite, new Dictionary<string, string?> { ["Budget:DailyCredits"] = "9" });
+        var jobId = await SubmitAsync("example.com", pipeline);
+        var body = "<html><body>Gateway says hello</body></html>";
+        pipeline.Api.Script(SandboxAnswer.Malformed());
 
-        await _host.DrainAsync();
+        await new QueueHostEmulator(pipeline).DrainAsync();
 
-        var job = await GetJobAsync(jobId);
-        Assert.Equal((JobStatus.Succeeded, 2), (job.Status, job.Attempts));
-        Assert.Equal(2, _pipeline.Api.Calls.Count);
+        var job = (await pipeline.Get<JobStore>().GetAsync(new JobId(Guid.Parse(jobId)), CancellationToken.None))!;
+        Assert.Equal(JobStatus.Failed, job.Status);
+        Assert.StartsWith("malformed_response: ", job.LastError);
+        Assert.Single(pipeline.Api.Calls);
+
+        // The answer, byte for byte, where the error says.
+        var blob = Assert.Single(await BlobsOfAsync(pipeline));
+        Assert.Contains(blob, job.LastError);
+        var stored = (await pipeline.Storage.RawContainer.GetBlobClient(blob).DownloadContentAsync()).Value;
+        Assert.Equal(body, stored.Content.ToString());
+        Assert.Equal("true", stored.Details.Metadata["malformed"]);
+
+        // The 3 credits are counted: the ledger says so, and no metrics row claims a snapshot.
+        Assert.Equal(3, await pipeline.Get<CreditLedger>().SpentAsync(pipeline.Time.GetUtcNow(), CancellationToken.None));
+        Assert.Empty(await pipeline.Get<MetricsStore>().GetHistoryAsync("example.com", CancellationToken.None));
+    }
+
+    private static async Task<List<string>> BlobsOfAsync(TestPipeline pipeline)
+    {
+        var names = new List<string>();
+        await foreach (var blob in pipeline.Storage.RawContainer.GetBlobsAsync())
+        {
+            names.Add(blob.Name);
+        }
+        return names;
     }
 
     private Task<string> SubmitAsync(string domain) => SubmitAsync(domain, _pipeline);

@@ -72,6 +72,12 @@ public sealed class QueryFunctionsTests(AzuriteFixture azurite) : IAsyncLifetime
         {
             Assert.True(metrics.TryGetProperty(name, out _), name);
         }
+        // The link counts of the snapshot, so a trend needs no join (a first snapshot is its baseline).
+        Assert.Equal(0, metrics.GetProperty("newLinks").GetInt32());
+        Assert.Equal(0, metrics.GetProperty("lostLinks").GetInt32());
+        Assert.True(metrics.GetProperty("uniqueLinks").GetInt32() > 0);
+        Assert.Equal(0, metrics.GetProperty("skippedRows").GetInt32());
+        Assert.False(metrics.GetProperty("isSample").GetBoolean());
     }
 
     [Fact]

@@ -23,7 +23,7 @@ public sealed class SecretLeakTests(AzuriteFixture azurite)
         var submit = new SubmitLookups(pipeline.Get<SubmissionService>());
         var responses = new StringBuilder();
 
-        // Every path: success, 429, 402, 400, 5xx to poison, malformed (retried: succeeds), 401, and below a timeout.
+        // Every path: success, 429, 402, 400, 5xx to poison, malformed (stored, failed), 401, and below a timeout.
         pipeline.Api.Script(
             SandboxApi.Synthetic("ok.com"),
             SandboxAnswer.RateLimited("30"),
@@ -74,7 +74,7 @@ public sealed class SecretLeakTests(AzuriteFixture azurite)
     }
 
     /// <summary>Jobs, each with the answers its calls get, run through the queue in order.</summary>
-    public static readonly Dictionary<string, (string Domain, SandboxAnswer[] Answers)[]> EchoScenarios = new()
+    public static readonly Dictionary<string, (string Domain, ScriptedAnswer[] Answers)[]> EchoScenarios = new()
     {
         // Error pages and objects that quote the request: each job fails with the API's words, masked, or a description.
         ["400 echoes"] =
@@ -88,11 +88,11 @@ public sealed class SecretLeakTests(AzuriteFixture azurite)
             ("error-field.com", [Echoed("400 JSON error field with the key upper-cased")]),
             ("not-found.com", [Echoed("404 HTML page with the URL")]),
         ],
-        // A 200 whose data holds the key (stored as blob and rows), and a 200 page that is not JSON, retried into poison.
+        // A 200 whose data holds the key (stored as blob and rows), and a 200 page that is not JSON (paid: stored, and the job fails).
         ["200 echoes"] =
         [
             ("data.com", [KeyInData()]),
-            ("garbled.com", [Echoed("200 HTML page with the URL (malformed)"), Echoed("200 HTML page with the URL (malformed)")]),
+            ("garbled.com", [Echoed("200 HTML page with the URL (malformed)")]),
         ],
         ["403 page"] = [("forbidden.com", [Echoed("403 HTML page with the URL")])],
         ["403 object"] = [("forbidden-json.com", [Echoed("403 JSON message with the URL")])],
@@ -126,8 +126,8 @@ public sealed class SecretLeakTests(AzuriteFixture azurite)
         var submit = new SubmitLookups(pipeline.Get<SubmissionService>());
         var responses = new StringBuilder();
         pipeline.Api.ScriptBalance(
-            SandboxAnswer.Echo(200, request => $"Account Not Found for key {request.Query["apikey"]}", "text/plain"),
-            SandboxAnswer.Echo(200, request => $"account not found: {SandboxAnswer.RequestUrl(request).ToLowerInvariant()}", "text/plain"));
+            ScriptedAnswer.Echo(200, request => $"Account Not Found for key {request.Query["apikey"]}", "text/plain"),
+            ScriptedAnswer.Echo(200, request => $"account not found: {request.Url.ToLowerInvariant()}", "text/plain"));
 
         foreach (var (domain, answers) in EchoScenarios[scenario])
         {
@@ -162,12 +162,12 @@ public sealed class SecretLeakTests(AzuriteFixture azurite)
         Assert.False(EchoedKeyTests.Leaks(everything, key, SecretRedactor.MinFragment), everything);
     }
 
-    private static SandboxAnswer Echoed(string name) => SandboxAnswer.From(EchoedKeyTests.Echoes[name]);
+    private static ScriptedAnswer Echoed(string name) => ScriptedAnswer.From(EchoedKeyTests.Echoes[name]);
 
-    private static SandboxAnswer KeyInData() => SandboxAnswer.From(request =>
+    private static ScriptedAnswer KeyInData() => ScriptedAnswer.From(request =>
     {
         var sample = SandboxApi.Synthetic("data.com");
-        var url = System.Text.Json.JsonSerializer.Serialize(SandboxAnswer.RequestUrl(request));
+        var url = System.Text.Json.JsonSerializer.Serialize(request.Url);
         return sample with { Body = sample.Body.Replace("\"https://ref1.sandbox.invalid/post/1\"", url, StringComparison.Ordinal) };
     });
 

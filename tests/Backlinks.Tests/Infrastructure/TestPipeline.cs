@@ -22,7 +22,7 @@ public sealed class TestPipeline : IAsyncDisposable
     private readonly ActivityListener _traces;
     private readonly List<string> _traceText;
 
-    private TestPipeline(ServiceProvider services, SandboxApi api, FakeTimeProvider time, ActivityListener traces, List<string> traceText,
+    private TestPipeline(ServiceProvider services, FakeDomDetailer api, FakeTimeProvider time, ActivityListener traces, List<string> traceText,
         IReadOnlyDictionary<string, string?> settings)
     {
         Settings = settings;
@@ -37,7 +37,8 @@ public sealed class TestPipeline : IAsyncDisposable
 
     /// <summary>The settings the pipeline was built from (storage, API, names), for running the CLI against the same parts.</summary>
     public IReadOnlyDictionary<string, string?> Settings { get; }
-    public SandboxApi Api { get; }
+    /// <summary>The fake DomDetailer API the pipeline calls: scripted answers, recorded calls, a simulated account.</summary>
+    public FakeDomDetailer Api { get; }
     public FakeTimeProvider Time { get; }
 
     /// <summary>Counts the storage requests of the pipeline and fails the ones a test picks.</summary>
@@ -52,7 +53,7 @@ public sealed class TestPipeline : IAsyncDisposable
     public static async Task<TestPipeline> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null, bool systemClock = false,
         string apiKey = ApiKey)
     {
-        var api = await SandboxApi.StartAsync(apiKey);
+        var api = await FakeDomDetailer.StartAsync(apiKey);
         var suffix = Guid.NewGuid().ToString("N")[..10];
         var config = new Dictionary<string, string?>
         {

@@ -1,4 +1,5 @@
 using Backlinks.Jobs;
+using Backlinks.Throttling;
 using Microsoft.Extensions.Options;
 
 namespace Backlinks.Tests.Jobs;

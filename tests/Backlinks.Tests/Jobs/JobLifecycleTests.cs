@@ -1,4 +1,5 @@
 using Backlinks.Jobs;
+using Backlinks.Throttling;
 
 namespace Backlinks.Tests.Jobs;
 

@@ -54,7 +54,7 @@ public sealed class OneCarefulClientTests(AzuriteFixture azurite)
         Assert.Equal(JobOutcomeKind.Succeeded, (await RunAsync(pipeline, b)).Kind);
 
         Assert.Equal(2, pipeline.Api.BalanceCalls.Count);
-        Assert.Equal(1, LogCount(pipeline, "Out of credits: the whole app pauses"));
+        Assert.Equal(1, LogCount(pipeline, "Paused (out_of_credits, HTTP 402)"));
         Assert.Equal(1, LogCount(pipeline, "Credits are back"));
         Assert.Equal(9, pipeline.Api.CreditsSpent);
         var (_, after) = HttpRequests.Read(await new GetStatus(pipeline.Get<AppStatusQuery>()).Run(HttpRequests.Get(), CancellationToken.None));
@@ -115,7 +115,7 @@ public sealed class OneCarefulClientTests(AzuriteFixture azurite)
         // At most one probe per interval (1 s, then 2 s), however many jobs were waiting.
         var probes = pipeline.Api.BalanceCalls;
         Assert.All(probes.Zip(probes.Skip(1)), pair => Assert.True(pair.Second - pair.First >= TimeSpan.FromSeconds(0.9), $"{pair.First:O} → {pair.Second:O}"));
-        Assert.Equal(1, LogCount(pipeline, "Out of credits: the whole app pauses"));
+        Assert.Equal(1, LogCount(pipeline, "Paused (out_of_credits, HTTP 402)"));
         Assert.Equal(1, LogCount(pipeline, "Credits are back"));
     }
 

@@ -69,7 +69,7 @@ public sealed class SpendNothingTwiceTests(AzuriteFixture azurite) : IAsyncLifet
         var leader = await SubmitAsync("example.com");
         var follower = await SubmitAsync("example.com", force: true);
         var gate = new TaskCompletionSource();
-        _pipeline.Api.Script(SandboxApi.Synthetic("example.com") with { Gate = gate.Task });
+        _pipeline.Api.Script(SandboxApi.Synthetic("example.com").HeldUntil(gate.Task));
 
         var leading = RunAsync(leader);
         await _pipeline.Api.WaitForCallsAsync(1);

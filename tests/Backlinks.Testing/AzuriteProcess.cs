@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Backlinks.Sandbox;
+namespace Backlinks.Testing;
 
 /// <summary>
 /// Azurite (blob, queue, table) from the repository's pinned npm package, in memory, on free loopback

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace Backlinks.Jobs;
+namespace Backlinks.Throttling;
 
 /// <summary>How long jobs wait after 429 and 402, bound from the <c>Backoff</c> section (<c>Backoff__*</c>).</summary>
 public sealed class BackoffOptions

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace Backlinks.Jobs;
+namespace Backlinks.Throttling;
 
 /// <summary>The delay before a job's next attempt: exponential per job after a 429, with jitter, capped; spread-out waits for shared gates.</summary>
 public sealed class BackoffPolicy(IOptions<BackoffOptions> options, Random random)

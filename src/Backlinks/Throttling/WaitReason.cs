@@ -1,4 +1,4 @@
-namespace Backlinks.Jobs;
+namespace Backlinks.Throttling;
 
 /// <summary>Why a job waits for its next attempt.</summary>
 public static class WaitReason
@@ -14,6 +14,9 @@ public static class WaitReason
 
     /// <summary>Another job is calling for the same (domain, onePerDomain); this one takes its result.</summary>
     public const string SharedCall = "shared_call";
+
+    /// <summary>The API rejected the account's key: nothing calls until a working key is configured (or the key works again).</summary>
+    public const string InvalidApiKey = "invalid_api_key";
 
     /// <summary>The daily credit budget is spent; the job waits for the next UTC day.</summary>
     public const string Budget = "budget";

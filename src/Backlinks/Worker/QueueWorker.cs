@@ -67,7 +67,7 @@ public sealed partial class QueueWorker(
                 {
                     await Task.WhenAny(inHand.Append(Task.Delay(_options.PollInterval, time, stopping)));
                 }
-                else if ((await account.GetAsync(stopping)).Control is { PauseActive: true, PauseReason: WaitReason.InvalidApiKey })
+                else if (await IsKeyRejectedAsync(stopping))
                 {
                     // Every job waits for a working key: nothing here can run until the operator sets one.
                     tally.MarkKeyRejected();
@@ -101,6 +101,20 @@ public sealed partial class QueueWorker(
                 fetched.Enqueue(message);
             }
             return true;
+        }
+        catch (Exception e) when (StorageFaults.IsTransient(e) && !stopping.IsCancellationRequested)
+        {
+            LogReceiveFailed(logger, e.Message);
+            return false;
+        }
+    }
+
+    /// <summary>True when the account's key was rejected; false when not, or when storage could not say (the next poll asks again).</summary>
+    private async Task<bool> IsKeyRejectedAsync(CancellationToken stopping)
+    {
+        try
+        {
+            return (await account.GetAsync(stopping)).Control is { PauseActive: true, PauseReason: WaitReason.InvalidApiKey };
         }
         catch (Exception e) when (StorageFaults.IsTransient(e) && !stopping.IsCancellationRequested)
         {
@@ -189,7 +203,7 @@ public sealed partial class QueueWorker(
     [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure while processing a job message; it will be retried")]
     private static partial void LogUnexpected(ILogger logger, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read the job queue; trying again: {Error}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Storage failed while looking for work; trying again: {Error}")]
     private static partial void LogReceiveFailed(ILogger logger, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not settle the message of job {JobId}; it returns after its lease: {Error}")]

@@ -22,5 +22,8 @@ public sealed class CallClaimEntity : ITableEntity
     /// <summary>A leader that crashed does not block the pair for longer than this.</summary>
     public DateTimeOffset ExpiresAtUtc { get; set; }
 
+    /// <summary>New for each reservation transaction: reading it back tells whether a transaction whose answer was lost landed.</summary>
+    public string? ReservationId { get; set; }
+
     public static string RowFor(string domain, bool onePerDomain) => $"call-{domain}|{(onePerDomain ? 1 : 0)}";
 }

@@ -74,6 +74,7 @@ public sealed class CallReservations(StorageClients storage, AccountState state,
                 LeaderJobId = jobId,
                 ClaimedAtUtc = now,
                 ExpiresAtUtc = now + Lease,
+                ReservationId = Guid.NewGuid().ToString("N"),
             };
             var reserved = new CreditLedgerEntity
             {
@@ -104,6 +105,11 @@ public sealed class CallReservations(StorageClients storage, AccountState state,
                 {
                     // The pair has a claim: take it over if it is finished, expired or this job's own.
                     knownClaim = await ReadClaimAsync(claimRow, cancellationToken);
+                    if (knownClaim?.ReservationId == claim.ReservationId)
+                    {
+                        // This very transaction landed; its answer was lost and the SDK's retry of it conflicted with it.
+                        return Landed(reserved, previousClaim);
+                    }
                     if (knownClaim is not null)
                     {
                         var finished = pairSnapshotAtUtc is { } snapshotAt && snapshotAt >= knownClaim.ClaimedAtUtc;
@@ -121,7 +127,23 @@ public sealed class CallReservations(StorageClients storage, AccountState state,
                     state.Invalidate();
                 }
             }
+            catch (Exception e) when (e is not TableTransactionFailedException && StorageFaults.IsTransient(e))
+            {
+                // No answer: the transaction may have landed. Read the claim back rather than reserve the credits twice.
+                if ((await ReadClaimAsync(claimRow, cancellationToken))?.ReservationId != claim.ReservationId)
+                {
+                    throw;
+                }
+                return Landed(reserved, previousClaim);
+            }
         }
+    }
+
+    private CallReserved Landed(CreditLedgerEntity reserved, DateTimeOffset? previousClaim)
+    {
+        // Both rows were written in one transaction; the ledger's new ETag is unknown, so it is read again next time.
+        state.Invalidate();
+        return new CallReserved(reserved.RowKey, previousClaim);
     }
 
     /// <summary>Ends a claim whose call did not store a snapshot, so the pair's next job need not wait out the lease.</summary>

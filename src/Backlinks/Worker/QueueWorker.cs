@@ -50,13 +50,11 @@ public sealed partial class QueueWorker(
                     await Task.WhenAny(inHand);
                     continue;
                 }
-                if (fetched.Count == 0)
+                if (fetched.Count == 0 && !await TryReceiveAsync(fetched, stopping))
                 {
-                    // One request brings up to 32 messages; they wait here, leased, for a free slot.
-                    foreach (var message in (await storage.JobsQueue.ReceiveMessagesAsync(MaxMessagesPerReceive, _options.ProcessingLease, stopping)).Value)
-                    {
-                        fetched.Enqueue(message);
-                    }
+                    // Storage failed past the SDK's own retries: the messages stay in the queue; look again after a pause.
+                    await Task.Delay(_options.PollInterval, time, stopping);
+                    continue;
                 }
                 if (fetched.TryDequeue(out var next))
                 {
@@ -69,12 +67,12 @@ public sealed partial class QueueWorker(
                 {
                     await Task.WhenAny(inHand.Append(Task.Delay(_options.PollInterval, time, stopping)));
                 }
-                else if ((await account.GetAsync(stopping)).Control is { PauseActive: true, PauseReason: WaitReason.InvalidApiKey })
+                else if (await IsKeyRejectedAsync(stopping))
                 {
                     // Every job waits for a working key: nothing here can run until the operator sets one.
                     tally.MarkKeyRejected();
                 }
-                else if (untilEmpty && (await storage.JobsQueue.GetPropertiesAsync(stopping)).Value.ApproximateMessagesCount == 0)
+                else if (untilEmpty && await IsEmptyAsync(stopping))
                 {
                     break;
                 }
@@ -91,6 +89,52 @@ public sealed partial class QueueWorker(
         }
         await Task.WhenAll(fetched.Select(m => storage.JobsQueue.UpdateMessageAsync(m.MessageId, m.PopReceipt, visibilityTimeout: TimeSpan.Zero)).Concat(inHand));
         return tally;
+    }
+
+    /// <summary>Fetches up to 32 messages, which wait here, leased, for a free slot; false when storage failed.</summary>
+    private async Task<bool> TryReceiveAsync(Queue<QueueMessage> fetched, CancellationToken stopping)
+    {
+        try
+        {
+            foreach (var message in (await storage.JobsQueue.ReceiveMessagesAsync(MaxMessagesPerReceive, _options.ProcessingLease, stopping)).Value)
+            {
+                fetched.Enqueue(message);
+            }
+            return true;
+        }
+        catch (Exception e) when (StorageFaults.IsTransient(e) && !stopping.IsCancellationRequested)
+        {
+            LogReceiveFailed(logger, e.Message);
+            return false;
+        }
+    }
+
+    /// <summary>True when the account's key was rejected; false when it was not or storage could not say.</summary>
+    private async Task<bool> IsKeyRejectedAsync(CancellationToken stopping)
+    {
+        try
+        {
+            return (await account.GetAsync(stopping)).Control is { PauseActive: true, PauseReason: WaitReason.InvalidApiKey };
+        }
+        catch (Exception e) when (StorageFaults.IsTransient(e) && !stopping.IsCancellationRequested)
+        {
+            LogReceiveFailed(logger, e.Message);
+            return false;
+        }
+    }
+
+    /// <summary>True when the queue holds no message, visible or delayed; false when it does or storage could not say.</summary>
+    private async Task<bool> IsEmptyAsync(CancellationToken stopping)
+    {
+        try
+        {
+            return (await storage.JobsQueue.GetPropertiesAsync(stopping)).Value.ApproximateMessagesCount == 0;
+        }
+        catch (Exception e) when (StorageFaults.IsTransient(e) && !stopping.IsCancellationRequested)
+        {
+            LogReceiveFailed(logger, e.Message);
+            return false;
+        }
     }
 
     private async Task HandleAsync(QueueMessage message, WorkerTally tally)
@@ -158,6 +202,9 @@ public sealed partial class QueueWorker(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure while processing a job message; it will be retried")]
     private static partial void LogUnexpected(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read the job queue; trying again: {Error}")]
+    private static partial void LogReceiveFailed(ILogger logger, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not settle the message of job {JobId}; it returns after its lease: {Error}")]
     private static partial void LogUnsettled(ILogger logger, string? jobId, string error);

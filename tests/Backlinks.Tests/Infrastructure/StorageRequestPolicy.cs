@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Azure;
 using Azure.Core;
 using Azure.Core.Pipeline;
 
@@ -6,12 +7,14 @@ namespace Backlinks.Tests.Infrastructure;
 
 /// <summary>
 /// Sits in every storage client's pipeline (per retry): counts each request that goes out, and fails
-/// the ones a test chooses, before they reach Azurite, the way a timeout or an outage would.
+/// the ones a test chooses, before they reach Azurite, the way a timeout or an outage would; or, with
+/// <see cref="InjectWhen"/>, answers them with an error status, or sends them and loses the answer.
 /// </summary>
 public sealed class StorageRequestPolicy : HttpPipelinePolicy
 {
     private readonly ConcurrentQueue<StorageRequest> _requests = new();
     private volatile Func<StorageRequest, Exception?>? _fault;
+    private volatile Func<StorageRequest, StorageFault?>? _inject;
 
     /// <summary>Every request so far, in order.</summary>
     public IReadOnlyList<StorageRequest> Log => [.. _requests];
@@ -23,19 +26,45 @@ public sealed class StorageRequestPolicy : HttpPipelinePolicy
     /// <summary>From now on, a request for which <paramref name="fault"/> returns an exception fails with it; null stops failing.</summary>
     public void FailWhen(Func<StorageRequest, Exception?>? fault) => _fault = fault;
 
+    /// <summary>From now on, a request for which <paramref name="fault"/> returns a fault meets it (see <see cref="StorageFault"/>); null stops.</summary>
+    public void InjectWhen(Func<StorageRequest, StorageFault?>? fault) => _inject = fault;
+
     public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
-        Before(message);
+        var fault = Before(message);
+        if (fault is StorageFault.Answer answer)
+        {
+            message.Response = new FaultResponse(answer.Status, message.Request.ClientRequestId, IsTable(message.Request));
+            return;
+        }
         ProcessNext(message, pipeline);
+        if (fault is StorageFault.AnswerLost lost)
+        {
+            throw lost.Exception;
+        }
     }
 
-    public override ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+    public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
-        Before(message);
-        return ProcessNextAsync(message, pipeline);
+        var fault = Before(message);
+        if (fault is StorageFault.Answer answer)
+        {
+            message.Response = new FaultResponse(answer.Status, message.Request.ClientRequestId, IsTable(message.Request));
+            return;
+        }
+        await ProcessNextAsync(message, pipeline);
+        if (fault is StorageFault.AnswerLost lost)
+        {
+            throw lost.Exception;
+        }
     }
 
-    private void Before(HttpMessage message)
+    // Tables speak JSON: their requests ask for it (blobs and queues do not send this header).
+    private static bool IsTable(Request request) =>
+        request.Headers.TryGetValue("DataServiceVersion", out _) || request.Uri.Path.Contains("$batch", StringComparison.Ordinal)
+        || (request.Headers.TryGetValue("Accept", out var accept) && accept.Contains("json", StringComparison.OrdinalIgnoreCase));
+
+    private StorageFault? Before(HttpMessage message)
     {
         var request = StorageRequest.From(message.Request);
         _requests.Enqueue(request);
@@ -43,6 +72,81 @@ public sealed class StorageRequestPolicy : HttpPipelinePolicy
         {
             throw failure;
         }
+        var fault = _inject?.Invoke(request);
+        if (fault is StorageFault.Fail fail)
+        {
+            throw fail.Exception;
+        }
+        return fault;
+    }
+}
+
+/// <summary>What happens to a request that a fault rule picks.</summary>
+public abstract record StorageFault
+{
+    private StorageFault()
+    {
+    }
+
+    /// <summary>The request never reaches storage: it fails with this exception where the transport would throw.</summary>
+    public sealed record Fail(Exception Exception) : StorageFault;
+
+    /// <summary>Storage answers with this status (500, 503, 408…) and an empty body; the SDK's retry sees a real response.</summary>
+    public sealed record Answer(int Status) : StorageFault;
+
+    /// <summary>The request reaches storage and takes effect; its answer is lost (a timeout while reading it).</summary>
+    public sealed record AnswerLost(Exception Exception) : StorageFault;
+}
+
+/// <summary>
+/// A response made up by the policy: the status, the service's error code in <c>x-ms-error-code</c> and an
+/// error body in the service's format (XML for blobs and queues, JSON for tables), as storage sends them.
+/// </summary>
+internal sealed class FaultResponse : Response
+{
+    private readonly Dictionary<string, string> _headers;
+
+    public FaultResponse(int status, string clientRequestId, bool table)
+    {
+        Status = status;
+        ClientRequestId = clientRequestId;
+        var (code, text) = status switch
+        {
+            408 => ("OperationTimedOut", "The operation could not be completed within the permitted time."),
+            503 => ("ServerBusy", "The server is currently unable to receive requests. Please retry your request."),
+            _ => ("InternalError", "The server encountered an internal error. Please retry the request."),
+        };
+        var body = table
+            ? "{\"odata.error\":{\"code\":\"" + code + "\",\"message\":{\"lang\":\"en-US\",\"value\":\"" + text + "\"}}}"
+            : $"""<?xml version="1.0" encoding="utf-8"?><Error><Code>{code}</Code><Message>{text}</Message></Error>""";
+        ContentStream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(body));
+        _headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["x-ms-error-code"] = code,
+            ["x-ms-request-id"] = Guid.NewGuid().ToString(),
+            ["x-ms-client-request-id"] = clientRequestId,
+            ["Content-Type"] = table ? "application/json;odata=minimalmetadata" : "application/xml",
+            ["Content-Length"] = body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+    }
+
+    public override int Status { get; }
+    public override string ReasonPhrase => "Injected fault";
+    public override bool IsError => true;
+    public override Stream? ContentStream { get; set; }
+    public override string ClientRequestId { get; set; }
+
+    public override void Dispose()
+    {
+    }
+
+    protected override bool ContainsHeader(string name) => _headers.ContainsKey(name);
+    protected override IEnumerable<HttpHeader> EnumerateHeaders() => _headers.Select(h => new HttpHeader(h.Key, h.Value));
+    protected override bool TryGetHeader(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value) => _headers.TryGetValue(name, out value);
+    protected override bool TryGetHeaderValues(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IEnumerable<string>? values)
+    {
+        values = _headers.TryGetValue(name, out var value) ? [value] : null;
+        return values is not null;
     }
 }
 

@@ -109,7 +109,7 @@ public sealed partial class QueueWorker(
         }
     }
 
-    /// <summary>True when the account's key was rejected; false when not, or when storage could not say (the next poll asks again).</summary>
+    /// <summary>True when the account's key was rejected; false when it was not or storage could not say.</summary>
     private async Task<bool> IsKeyRejectedAsync(CancellationToken stopping)
     {
         try
@@ -203,7 +203,7 @@ public sealed partial class QueueWorker(
     [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure while processing a job message; it will be retried")]
     private static partial void LogUnexpected(ILogger logger, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Storage failed while looking for work; trying again: {Error}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read the job queue; trying again: {Error}")]
     private static partial void LogReceiveFailed(ILogger logger, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not settle the message of job {JobId}; it returns after its lease: {Error}")]

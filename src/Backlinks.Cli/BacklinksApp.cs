@@ -2,7 +2,6 @@ using Backlinks.Cli.Commands;
 using Backlinks.Cli.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace Backlinks.Cli;
@@ -10,27 +9,32 @@ namespace Backlinks.Cli;
 /// <summary>The <c>backlinks</c> command line, runnable in-process (the tests do) or from Program.</summary>
 public static class BacklinksApp
 {
-    public static async Task<int> RunAsync(string[] args, IAnsiConsole console, IConfiguration configuration, TextReader input, CancellationToken stopping)
+    public static async Task<int> RunAsync(string[] args, CliStreams streams, IConfiguration configuration, CancellationToken stopping)
     {
+        var cli = new CliContext(streams, configuration);
         var services = new ServiceCollection();
-        services.AddSingleton(new CliContext(console, configuration, input));
+        services.AddSingleton(cli);
         var app = new CommandApp(new TypeRegistrar(services));
         app.Configure(config =>
         {
             config.SetApplicationName("backlinks");
-            config.ConfigureConsole(console);
-            config.SetExceptionHandler((exception, _) => ErrorReporter.Report(exception, console, configuration));
+            config.UseAssemblyInformationalVersion();
+            config.ConfigureConsole(streams.Out);
+            config.SetHelpProvider(new HelpWithExitCodes(config.Settings));
+            config.SetInterceptor(new CommonOptionsInterceptor(cli));
+            // Failures come back here, so that each is one line on stderr (and a JSON document with --json).
+            config.PropagateExceptions();
             config.AddCommand<SubmitCommand>("submit")
                 .WithDescription("Queue one job per domain from a file (lines or CSV) or stdin.")
                 .WithExample("submit", "domains.txt", "--one-per-domain");
             config.AddCommand<WorkCommand>("work")
                 .WithDescription("Process the job queue locally, as the Functions app does.")
-                .WithExample("work", "--until-empty");
+                .WithExample("work", "--until-idle");
             config.AddCommand<LookupCommand>("lookup")
                 .WithDescription("Fetch one domain now and print its metrics.")
                 .WithExample("lookup", "example.com");
-            config.AddCommand<StatusCommand>("status").WithDescription("Show a job's status.");
-            config.AddCommand<MetricsCommand>("metrics").WithDescription("Show stored metrics: every domain's latest, one domain's, or its history.");
+            config.AddCommand<StatusCommand>("status").WithDescription("Show a job's status, or the whole app's (no API key needed).");
+            config.AddCommand<MetricsCommand>("metrics").WithDescription("Show stored metrics: every domain's latest, one domain's, or its history (no API key needed).");
             config.AddCommand<LinksCommand>("links")
                 .WithDescription("Show a domain's links (live by default), or the links it gained or lost.")
                 .WithExample("links", "example.com", "--changes", "new", "--since", "2026-11-01", "--csv");
@@ -40,7 +44,16 @@ public static class BacklinksApp
                 .WithExample("replay", "--domain", "example.com");
             config.AddCommand<SandboxCommand>("sandbox").WithDescription("Run the simulated DomDetailer API on loopback (no account, no credits).");
         });
+
         // Spectre reads a lone "-" as an option without a name; it means stdin here, as in most tools.
-        return await app.RunAsync(args.Select(a => a == "-" ? SubmitCommand.StdinArgument : a), stopping);
+        var arguments = args.Select(a => a == "-" ? SubmitCommand.StdinArgument : a).ToArray();
+        try
+        {
+            return await app.RunAsync(arguments, stopping);
+        }
+        catch (Exception exception)
+        {
+            return ErrorReporter.Report(exception, cli, args, json: args.Contains("--json"));
+        }
     }
 }

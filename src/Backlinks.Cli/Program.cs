@@ -1,20 +1,39 @@
+using System.Runtime.InteropServices;
 using Backlinks.Cli;
+using Backlinks.Cli.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using Spectre.Console;
 
 // The same settings as the Functions app, from the environment (DomDetailer__ApiKey, AzureWebJobsStorage, …).
 var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
+var stderr = Terminal.For(Console.Error, Console.IsErrorRedirected);
 
-// First Ctrl-C: stop taking work and finish what is in hand. Second: the default, immediate exit.
+// Ctrl-C and SIGTERM (docker stop, systemd, timeout) alike: stop taking work and finish what is in hand.
+// A second one: the default, immediate exit.
 using var stopping = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
+void Stop(PosixSignalContext signal)
 {
     if (!stopping.IsCancellationRequested)
     {
-        e.Cancel = true;
-        AnsiConsole.MarkupLine("[yellow]Stopping after the jobs in hand… (Ctrl-C again to quit at once)[/]");
+        signal.Cancel = true;
+        stderr.MarkupLine("[yellow]Stopping after the jobs in hand… (Ctrl-C again to quit at once)[/]");
         stopping.Cancel();
     }
-};
+}
+using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 
-return await BacklinksApp.RunAsync(args, AnsiConsole.Console, configuration, Console.In, stopping.Token);
+var streams = new CliStreams(
+    Terminal.For(Console.Out, Console.IsOutputRedirected),
+    stderr,
+    Console.OpenStandardInput(),
+    logging => logging.AddSimpleConsole(o =>
+    {
+        o.SingleLine = true;
+        o.TimestampFormat = "HH:mm:ss ";
+        o.ColorBehavior = Console.IsErrorRedirected ? LoggerColorBehavior.Disabled : LoggerColorBehavior.Default;
+    }).AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+
+return await BacklinksApp.RunAsync(args, streams, configuration, stopping.Token);

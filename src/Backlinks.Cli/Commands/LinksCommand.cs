@@ -23,7 +23,7 @@ internal sealed class LinksCommand(CliContext cli) : AsyncCommand<LinksCommand.S
     public static readonly string[] ChangeColumns =
         ["Domain", "Change", "DetectedAtUtc", "JobId", "SourceUrl", "TargetUrl", "SourceDomain", "Anchor", "Nofollow"];
 
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : CliSettings
     {
         [CommandArgument(0, "<DOMAIN>")]
         [Description("Any spelling of the domain.")]
@@ -90,20 +90,20 @@ internal sealed class LinksCommand(CliContext cli) : AsyncCommand<LinksCommand.S
     {
         if (settings.Csv)
         {
-            Output.Csv.Write(cli.Console.Profile.Out.Writer, columns, rows, fields);
+            Output.Csv.Write(cli.Out.Profile.Out.Writer, columns, rows, fields);
         }
         else if (settings.Json)
         {
-            Render.AsJson(cli.Console, rows);
+            Render.AsJson(cli, rows);
         }
         else if (rows.Count == 0)
         {
-            cli.Console.WriteLine(none);
+            cli.Out.WriteLine(none);
         }
         else
         {
-            cli.Console.Write(table());
-            cli.Console.WriteLine($"{rows.Count.ToString("N0", CultureInfo.InvariantCulture)} rows; --csv or --json have every column.");
+            cli.Out.Write(table());
+            cli.Error.WriteLine($"{rows.Count.ToString("N0", CultureInfo.InvariantCulture)} rows; --csv or --json have every column.");
         }
     }
 
@@ -113,7 +113,7 @@ internal sealed class LinksCommand(CliContext cli) : AsyncCommand<LinksCommand.S
             .AddColumn("NF").AddColumn("Status").AddColumn("First seen").AddColumn("Last seen");
         foreach (var l in links)
         {
-            table.AddRow(Text(l.SourceUrl), Text(l.TargetUrl), Text(l.Anchor), l.Nofollow ? "nf" : "", l.Status,
+            table.AddRow(Display.Markup(l.SourceUrl), Display.Markup(l.TargetUrl), Display.Markup(l.Anchor), l.Nofollow ? "nf" : "", l.Status,
                 Day(l.FirstSeenUtc), l.LostAtUtc is { } lost ? $"{Day(l.LastSeenUtc)} (lost {Day(lost)})" : Day(l.LastSeenUtc));
         }
         return table;
@@ -124,13 +124,10 @@ internal sealed class LinksCommand(CliContext cli) : AsyncCommand<LinksCommand.S
         var table = new Table().Border(TableBorder.Rounded).AddColumn("Detected").AddColumn("Change").AddColumn("Source").AddColumn("Target").AddColumn("Anchor").AddColumn("NF");
         foreach (var c in changes)
         {
-            table.AddRow(Day(c.DetectedAtUtc), c.Change, Text(c.SourceUrl), Text(c.TargetUrl), Text(c.Anchor), c.Nofollow ? "nf" : "");
+            table.AddRow(Day(c.DetectedAtUtc), c.Change, Display.Markup(c.SourceUrl), Display.Markup(c.TargetUrl), Display.Markup(c.Anchor), c.Nofollow ? "nf" : "");
         }
         return table;
     }
-
-    /// <summary>Stored text for a terminal: markup escaped, control characters shown as spaces.</summary>
-    internal static string Text(string value) => Markup.Escape(new string(value.Select(c => char.IsControl(c) ? ' ' : c).ToArray()));
 
     internal static string Day(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 

@@ -17,7 +17,7 @@ namespace Backlinks.Cli.Commands;
 /// <summary><c>backlinks lookup DOMAIN</c>: one job through the pipeline, synchronously.</summary>
 internal sealed class LookupCommand(CliContext cli) : AsyncCommand<LookupCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : CliSettings
     {
         [CommandArgument(0, "<DOMAIN>")]
         public string Domain { get; init; } = "";
@@ -67,18 +67,18 @@ internal sealed class LookupCommand(CliContext cli) : AsyncCommand<LookupCommand
         var view = (await services.GetRequiredService<JobQueries>().GetJobAsync(jobId, cancellationToken))!;
         if (settings.Json)
         {
-            Render.AsJson(cli.Console, view);
+            Render.AsJson(cli, view);
         }
         else if (view.Result?.Metrics is { } metrics)
         {
             var container = services.GetRequiredService<StorageClients>().RawContainer.Name;
-            cli.Console.Write(Render.Metrics([metrics]));
-            cli.Console.MarkupLine($"Raw JSON: {Markup.Escape($"{container}/{view.Result.RawBlobPath}")}");
-            cli.Console.MarkupLine($"Job: {view.JobId}");
+            cli.Out.Write(Render.Metrics([metrics]));
+            cli.Out.MarkupLine($"Raw JSON: {Display.Markup($"{container}/{view.Result.RawBlobPath}")}");
+            cli.Out.MarkupLine($"Job: {view.JobId}");
         }
         else
         {
-            cli.Console.Write(Render.Job(view));
+            cli.Out.Write(Render.Job(view));
         }
 
         if (view.Waiting?.Reason == WaitReason.InvalidApiKey)
@@ -98,7 +98,7 @@ internal sealed class LookupCommand(CliContext cli) : AsyncCommand<LookupCommand
         if (!json)
         {
             var why = view.Waiting is { } waiting ? $"waiting ({waiting.Reason}) until {waiting.NextAttemptAtUtc:u}" : $"queued for another try after: {view.LastError}";
-            cli.Console.MarkupLine($"[yellow]Not finished:[/] {Markup.Escape(why)}. 'backlinks work --until-empty' finishes it.");
+            cli.Error.MarkupLine($"[yellow]Not finished:[/] {Display.Markup(why)}. 'backlinks work --until-empty' finishes it.");
         }
         return ExitCodes.NotFinished;
     }

@@ -12,7 +12,7 @@ namespace Backlinks.Cli.Commands;
 /// <summary><c>backlinks metrics [DOMAIN] [--history]</c>: stored metrics, as Power BI would read them.</summary>
 internal sealed class MetricsCommand(CliContext cli) : AsyncCommand<MetricsCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : CliSettings
     {
         [CommandArgument(0, "[DOMAIN]")]
         [Description("Any spelling of the domain; without it, the latest metrics of every domain.")]
@@ -53,11 +53,11 @@ internal sealed class MetricsCommand(CliContext cli) : AsyncCommand<MetricsComma
 
         if (settings.Json)
         {
-            Render.AsJson(cli.Console, rows);
+            Render.AsJson(cli, rows);
         }
         else
         {
-            cli.Console.Write(Render.Metrics(rows));
+            cli.Out.Write(Render.Metrics(rows));
         }
         return ExitCodes.Ok;
     }

@@ -15,7 +15,7 @@ internal sealed class RefDomainsCommand(CliContext cli) : AsyncCommand<RefDomain
     public static readonly string[] Columns =
         ["Domain", "RefDomain", "LiveLinks", "DofollowLinks", "FirstSeenUtc", "LastSeenUtc", "Status", "IsGov", "IsEdu", "Tld"];
 
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : CliSettings
     {
         [CommandArgument(0, "<DOMAIN>")]
         [Description("Any spelling of the domain.")]
@@ -49,16 +49,16 @@ internal sealed class RefDomainsCommand(CliContext cli) : AsyncCommand<RefDomain
 
         if (settings.Csv)
         {
-            Csv.Write(cli.Console.Profile.Out.Writer, Columns, rows,
+            Csv.Write(cli.Out.Profile.Out.Writer, Columns, rows,
                 r => [r.Domain, r.RefDomain, r.LiveLinks, r.DofollowLinks, r.FirstSeenUtc, r.LastSeenUtc, r.Status, r.IsGov, r.IsEdu, r.Tld]);
         }
         else if (settings.Json)
         {
-            Render.AsJson(cli.Console, rows);
+            Render.AsJson(cli, rows);
         }
         else if (rows.Count == 0)
         {
-            cli.Console.WriteLine($"No referring domains are stored for {domain}.");
+            cli.Out.WriteLine($"No referring domains are stored for {domain}.");
         }
         else
         {
@@ -67,11 +67,11 @@ internal sealed class RefDomainsCommand(CliContext cli) : AsyncCommand<RefDomain
                 .AddColumn("Status").AddColumn("First seen").AddColumn("Last seen").AddColumn("TLD");
             foreach (var r in rows)
             {
-                table.AddRow(Markup.Escape(r.RefDomain), r.LiveLinks.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                table.AddRow(Display.Markup(r.RefDomain), r.LiveLinks.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     r.DofollowLinks.ToString(System.Globalization.CultureInfo.InvariantCulture), r.Status,
-                    LinksCommand.Day(r.FirstSeenUtc), LinksCommand.Day(r.LastSeenUtc), Markup.Escape(r.Tld) + (r.IsGov ? " (gov)" : r.IsEdu ? " (edu)" : ""));
+                    LinksCommand.Day(r.FirstSeenUtc), LinksCommand.Day(r.LastSeenUtc), Display.Markup(r.Tld) + (r.IsGov ? " (gov)" : r.IsEdu ? " (edu)" : ""));
             }
-            cli.Console.Write(table);
+            cli.Out.Write(table);
         }
         return ExitCodes.Ok;
     }

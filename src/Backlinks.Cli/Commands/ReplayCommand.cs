@@ -15,7 +15,7 @@ namespace Backlinks.Cli.Commands;
 /// </summary>
 internal sealed class ReplayCommand(CliContext cli) : AsyncCommand<ReplayCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : CliSettings
     {
         [CommandOption("--domain <DOMAIN>")]
         [Description("Only this domain's snapshots (any spelling).")]
@@ -41,7 +41,7 @@ internal sealed class ReplayCommand(CliContext cli) : AsyncCommand<ReplayCommand
 
         var summary = settings.Json || plan.Snapshots == 0
             ? await replayer.RunAsync(plan, null, cancellationToken)
-            : await cli.Console.Progress().StartAsync(async progress =>
+            : await cli.Error.Progress().StartAsync(async progress =>
             {
                 var task = progress.AddTask("Replaying snapshots", maxValue: plan.Snapshots);
                 return await replayer.RunAsync(plan, new Reporter(done => task.Value = done), cancellationToken);
@@ -49,10 +49,10 @@ internal sealed class ReplayCommand(CliContext cli) : AsyncCommand<ReplayCommand
 
         if (settings.Json)
         {
-            Render.AsJson(cli.Console, summary);
+            Render.AsJson(cli, summary);
             return ExitCodes.Ok;
         }
-        cli.Console.MarkupLine(
+        cli.Out.MarkupLine(
             $"Replayed [green]{summary.Snapshots}[/] snapshots of {summary.Domains} domains: {summary.Applied} applied, " +
             $"{summary.AlreadyApplied} already applied, {summary.Late} older than one applied, {summary.Unreadable} unreadable; " +
             $"{summary.NewLinks} new and {summary.LostLinks} lost links recorded. No API call was made.");

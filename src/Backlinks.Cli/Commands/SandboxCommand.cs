@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using Backlinks.Cli.Hosting;
+using Backlinks.Cli.Output;
 using Backlinks.Sandbox;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -9,7 +10,7 @@ namespace Backlinks.Cli.Commands;
 /// <summary><c>backlinks sandbox</c>: the simulated DomDetailer API on loopback, until Ctrl-C.</summary>
 internal sealed class SandboxCommand(CliContext cli) : AsyncCommand<SandboxCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : CliSettings
     {
         [CommandOption("--port <PORT>")]
         [Description("Port on 127.0.0.1 (default 7199).")]
@@ -23,10 +24,10 @@ internal sealed class SandboxCommand(CliContext cli) : AsyncCommand<SandboxComma
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         await using var sandbox = await SandboxApi.StartAsync(settings.ApiKey, settings.Port);
-        var console = cli.Console;
-        console.MarkupLine($"[yellow]Simulated[/] DomDetailer API listening at [bold]{Markup.Escape(sandbox.BaseUrl.ToString())}[/]. Its data is synthetic.");
+        var console = cli.Error;
+        console.MarkupLine($"[yellow]Simulated[/] DomDetailer API listening at [bold]{Display.Markup(sandbox.BaseUrl.ToString())}[/]. Its data is synthetic.");
         console.MarkupLine("Point the Functions app or the CLI at it:");
-        console.MarkupLine($"  export DomDetailer__BaseUrl={Markup.Escape(sandbox.BaseUrl.ToString().TrimEnd('/'))} DomDetailer__ApiKey={Markup.Escape(settings.ApiKey)}");
+        console.MarkupLine($"  export DomDetailer__BaseUrl={Display.Markup(sandbox.BaseUrl.ToString().TrimEnd('/'))} DomDetailer__ApiKey={Display.Markup(settings.ApiKey)}");
         console.MarkupLine("Domains starting with ratelimited. / nocredits. / error. / malformed. / invalid. / slow. answer 429 / 402 / 503 / non-JSON / 400 / after 20 s.");
         console.MarkupLine("Ctrl-C stops it.");
         try

@@ -10,7 +10,7 @@ namespace Backlinks.Cli.Commands;
 /// <summary><c>backlinks status [JOBID]</c>: a job, as GET /api/lookups/{jobId}; without one, the app, as GET /api/status.</summary>
 internal sealed class StatusCommand(CliContext cli) : AsyncCommand<StatusCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : CliSettings
     {
         [CommandArgument(0, "[JOBID]")]
         [System.ComponentModel.Description("A job id from 'backlinks submit'; without it, the state of the whole app.")]
@@ -28,11 +28,11 @@ internal sealed class StatusCommand(CliContext cli) : AsyncCommand<StatusCommand
             var status = await pipeline.GetRequiredService<AppStatusQuery>().GetAsync(cancellationToken);
             if (settings.Json)
             {
-                Render.AsJson(cli.Console, status);
+                Render.AsJson(cli, status);
             }
             else
             {
-                cli.Console.Write(Render.App(status));
+                cli.Out.Write(Render.App(status));
             }
             return ExitCodes.Ok;
         }
@@ -47,11 +47,11 @@ internal sealed class StatusCommand(CliContext cli) : AsyncCommand<StatusCommand
 
         if (settings.Json)
         {
-            Render.AsJson(cli.Console, job);
+            Render.AsJson(cli, job);
         }
         else
         {
-            cli.Console.Write(Render.Job(job));
+            cli.Out.Write(Render.Job(job));
         }
         return ExitCodes.Ok;
     }

@@ -1,5 +1,5 @@
 using System.ComponentModel;
-using System.Text;
+using System.Globalization;
 using Backlinks.Cli.Hosting;
 using Backlinks.Cli.Output;
 using Backlinks.Submissions;
@@ -17,7 +17,7 @@ internal sealed class SubmitCommand(CliContext cli) : AsyncCommand<SubmitCommand
 
     private const int ProgressBarFrom = 200;
 
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : CliSettings
     {
         [CommandArgument(0, "<FILE>")]
         [Description("One domain per line, or CSV (a 'domain' column, else the first column); '-' reads stdin.")]
@@ -34,12 +34,30 @@ internal sealed class SubmitCommand(CliContext cli) : AsyncCommand<SubmitCommand
         [CommandOption("--json")]
         [Description("Print the result as JSON, like POST /api/lookups answers.")]
         public bool Json { get; init; }
+
+        [CommandOption("--format <FORMAT>")]
+        [Description("text (one domain per line), csv or json; by default from the file's extension, else from its content.")]
+        public string? Format { get; init; }
+
+        public override ValidationResult Validate() =>
+            Format is null || Formats.ContainsKey(Format)
+                ? ValidationResult.Success()
+                : ValidationResult.Error($"--format must be text, csv or json, not '{Display.Safe(Format)}'");
     }
+
+    private static readonly Dictionary<string, SubmissionFormat> Formats = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["text"] = SubmissionFormat.Lines,
+        ["csv"] = SubmissionFormat.Csv,
+        ["json"] = SubmissionFormat.Json,
+    };
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var body = await ReadAsync(settings.File, cancellationToken);
-        var format = settings.File == StdinArgument ? LookupRequestParser.FormatFor(null, body)!.Value : LookupRequestParser.FormatForFile(settings.File, body);
+        var format = settings.Format is { } forced ? Formats[forced]
+            : settings.File == StdinArgument ? LookupRequestParser.FormatForContent(body)
+            : LookupRequestParser.FormatForFile(settings.File, body);
         var input = new SubmissionInput(body, format, settings.OnePerDomain, settings.Force);
 
         await using var services = await cli.CreatePipelineAsync(cancellationToken);
@@ -51,12 +69,12 @@ internal sealed class SubmitCommand(CliContext cli) : AsyncCommand<SubmitCommand
         switch (outcome.Status)
         {
             case SubmissionStatus.Refused:
-                throw new CliException(outcome.Problem!.Message, ExitCodes.NothingSubmitted);
+                throw new CliException(outcome.Problem!.Message, ExitCodes.NothingSubmitted, outcome.Problem.Error);
             case SubmissionStatus.NothingValid:
                 Report(settings, outcome.Response!);
                 return ExitCodes.NothingSubmitted;
             case SubmissionStatus.Incomplete when outcome.Response!.Accepted.Count == 0 && !settings.Json:
-                throw new CliException($"nothing was queued: {ErrorReporter.Unreachable(cli.Configuration)}");
+                throw new CliException($"nothing was queued: {ErrorReporter.Unreachable(cli.Configuration)}", code: "storage_unreachable");
             case SubmissionStatus.Incomplete:
                 Report(settings, outcome.Response!);
                 return ExitCodes.Error;
@@ -66,28 +84,28 @@ internal sealed class SubmitCommand(CliContext cli) : AsyncCommand<SubmitCommand
         }
     }
 
+    /// <summary>Stdin and a file alike: streamed, stopped at the size limit, decoded later by the one parser.</summary>
     private async Task<byte[]> ReadAsync(string file, CancellationToken cancellationToken)
     {
         byte[]? body;
         if (file == StdinArgument)
         {
-            var text = await cli.Input.ReadToEndAsync(cancellationToken);
-            body = Encoding.UTF8.GetByteCount(text) > SubmissionLimits.MaxBodyBytes ? null : Encoding.UTF8.GetBytes(text);
+            body = await BoundedBody.ReadAsync(cli.Input, SubmissionLimits.MaxBodyBytes, cancellationToken);
         }
         else
         {
             if (!System.IO.File.Exists(file))
             {
-                throw new CliException($"no such file: {file}", ExitCodes.NothingSubmitted);
+                throw new CliException($"no such file: {file}", ExitCodes.NothingSubmitted, "no_such_file");
             }
             await using var stream = System.IO.File.OpenRead(file);
             body = await BoundedBody.ReadAsync(stream, SubmissionLimits.MaxBodyBytes, cancellationToken);
         }
-        return body ?? throw new CliException(LookupRequestParser.TooLarge().Message, ExitCodes.NothingSubmitted);
+        return body ?? throw new CliException(LookupRequestParser.TooLarge().Message, ExitCodes.NothingSubmitted, "body_too_large");
     }
 
     private async Task<SubmissionOutcome> SubmitWithProgressAsync(SubmissionService submissions, SubmissionInput input, CancellationToken cancellationToken) =>
-        await cli.Console.Progress().StartAsync(async progress =>
+        await cli.Error.Progress().StartAsync(async progress =>
         {
             var task = progress.AddTask("Queueing jobs");
             return await submissions.SubmitAsync(input, cancellationToken, new Reporter(p =>
@@ -101,27 +119,36 @@ internal sealed class SubmitCommand(CliContext cli) : AsyncCommand<SubmitCommand
     {
         if (settings.Json)
         {
-            Render.AsJson(cli.Console, response);
+            Render.AsJson(cli, response);
             return;
         }
 
-        var console = cli.Console;
+        var console = cli.Out;
         console.MarkupLine($"Accepted [green]{response.Accepted.Count}[/] · duplicates {response.Duplicates.Count} · rejected [red]{response.Rejected.Count}[/]");
         if (response.Rejected.Count > 0)
         {
             var rejected = new Table().Border(TableBorder.Rounded).AddColumn(new TableColumn("Line").RightAligned()).AddColumn("Input").AddColumn("Rejected because");
             foreach (var item in response.Rejected)
             {
-                rejected.AddRow(item.Line?.ToString() ?? "", Markup.Escape(item.Input), Markup.Escape(item.Reason));
+                rejected.AddRow(item.Line?.ToString() ?? "", Display.Markup(item.Input), Display.Markup(item.Reason));
             }
             console.Write(rejected);
         }
+        if (response.Duplicates.Count > 0)
+        {
+            var duplicates = new Table().Border(TableBorder.Rounded).AddColumn(new TableColumn("Line").RightAligned()).AddColumn("Input").AddColumn("Same domain as before");
+            foreach (var item in response.Duplicates)
+            {
+                duplicates.AddRow(item.Line?.ToString(CultureInfo.InvariantCulture) ?? "", Display.Markup(item.Input), Display.Markup(item.Domain));
+            }
+            console.Write(duplicates);
+        }
         if (response.NotEnqueued.Count > 0)
         {
-            console.MarkupLine($"[red]{Markup.Escape(response.Message!)}[/]");
+            console.MarkupLine($"[red]{Display.Markup(response.Message!)}[/]");
             foreach (var item in response.NotEnqueued)
             {
-                console.MarkupLine($"  not queued: {Markup.Escape(item.Domain)}");
+                console.MarkupLine($"  not queued: {Display.Markup(item.Domain)}");
             }
         }
         if (response.Accepted.Count is > 0 and <= 20)
@@ -129,13 +156,13 @@ internal sealed class SubmitCommand(CliContext cli) : AsyncCommand<SubmitCommand
             var jobs = new Table().Border(TableBorder.Rounded).AddColumn("Domain").AddColumn("Job");
             foreach (var item in response.Accepted)
             {
-                jobs.AddRow(Markup.Escape(item.Domain), item.JobId);
+                jobs.AddRow(Display.Markup(item.Domain), item.JobId);
             }
             console.Write(jobs);
         }
         if (response.Accepted.Count > 0)
         {
-            console.MarkupLine("Queued. Run [bold]backlinks work --until-empty[/] (or the Functions app) to process them; [bold]backlinks status JOBID[/] shows a job.");
+            cli.Error.MarkupLine("Queued. Run [bold]backlinks work --until-empty[/] (or the Functions app) to process them; [bold]backlinks status JOBID[/] shows a job.");
         }
     }
 

@@ -11,7 +11,7 @@ namespace Backlinks.Cli.Commands;
 /// <summary><c>backlinks work</c>: the queue processor of the Functions app, run locally.</summary>
 internal sealed class WorkCommand(CliContext cli) : AsyncCommand<WorkCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : CliSettings
     {
         [CommandOption("--until-empty")]
         [Description("Stop once the queue holds no message, visible or delayed (jobs waiting out a 429/402 are waited for).")]
@@ -38,15 +38,15 @@ internal sealed class WorkCommand(CliContext cli) : AsyncCommand<WorkCommand.Set
 
         var worker = services.GetRequiredService<QueueWorker>();
         var tally = new WorkerTally();
-        cli.Console.MarkupLine(settings.UntilEmpty
+        cli.Error.MarkupLine(settings.UntilEmpty
             ? "Working the queue until it is empty (Ctrl-C finishes the jobs in hand and stops)…"
             : "Working the queue (Ctrl-C finishes the jobs in hand and stops)…");
 
         var run = worker.RunAsync(settings.UntilEmpty, tally, cancellationToken, settings.Concurrency);
-        if (cli.Console.Profile.Capabilities.Interactive)
+        if (cli.Error.Profile.Capabilities.Interactive)
         {
             // A live line for people at a terminal; piped output gets the summary only.
-            await cli.Console.Status().StartAsync(Line(tally), async status =>
+            await cli.Error.Status().StartAsync(Line(tally), async status =>
             {
                 while (await Task.WhenAny(run, Task.Delay(TimeSpan.FromMilliseconds(250), CancellationToken.None)) != run)
                 {
@@ -62,14 +62,14 @@ internal sealed class WorkCommand(CliContext cli) : AsyncCommand<WorkCommand.Set
             .AddColumn(new TableColumn("Skipped").RightAligned()).AddColumn(new TableColumn("Credits spent").RightAligned())
             .AddRow($"{tally.Succeeded}", $"{tally.Waiting}", $"{tally.Failed}", $"{tally.Retried}", $"{tally.Skipped}",
                 $"{(settings.Sandbox ? 0 : tally.CreditsSpent)}");
-        cli.Console.Write(summary);
+        cli.Out.Write(summary);
         if (tally.KeyRejected)
         {
             throw new CliException(KeyRejectedMessage);
         }
         if (cancellationToken.IsCancellationRequested)
         {
-            cli.Console.MarkupLine("Stopped. Jobs not started are still queued.");
+            cli.Error.MarkupLine("Stopped. Jobs not started are still queued.");
         }
         return ExitCodes.Ok;
     }

@@ -2,21 +2,32 @@ using Backlinks.Sandbox;
 using Backlinks.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Spectre.Console;
 
 namespace Backlinks.Cli.Hosting;
 
 /// <summary>
-/// What every command shares: the console, the settings (the environment, like the Functions app's
-/// app settings), standard input, and the one way to build the pipeline from them.
+/// What every command shares: the streams, the settings (the environment, like the Functions app's
+/// app settings), and the one way to build the pipeline from them.
 /// </summary>
-public sealed class CliContext(IAnsiConsole console, IConfiguration configuration, TextReader input)
+public sealed class CliContext(CliStreams streams, IConfiguration configuration)
 {
-    public IAnsiConsole Console { get; } = console;
+    /// <summary>Results: the one thing a script reads.</summary>
+    public IAnsiConsole Out { get; } = streams.Out;
+
+    /// <summary>Errors, progress, banners and logs.</summary>
+    public IAnsiConsole Error { get; } = streams.Error;
 
     public IConfiguration Configuration { get; } = configuration;
 
-    public TextReader Input { get; } = input;
+    public Stream Input { get; } = streams.Input;
+
+    /// <summary>Logs from Information up (-v) instead of Warning up.</summary>
+    public bool Verbose { get; set; }
+
+    /// <summary>True once a result was written, so that a later error does not add a second JSON document.</summary>
+    public bool WroteResult { get; set; }
 
     /// <summary>
     /// The pipeline as the Functions app wires it, with its storage resources created if missing (the
@@ -40,7 +51,11 @@ public sealed class CliContext(IAnsiConsole console, IConfiguration configuratio
         }
 
         var services = new ServiceCollection();
-        services.AddLogging();
+        services.AddLogging(logging =>
+        {
+            logging.SetMinimumLevel(Verbose ? LogLevel.Information : LogLevel.Warning);
+            streams.Logging?.Invoke(logging);
+        });
         services.AddBacklinksPipeline(configuration);
         var provider = services.BuildServiceProvider();
         try
@@ -55,7 +70,7 @@ public sealed class CliContext(IAnsiConsole console, IConfiguration configuratio
         return provider;
     }
 
-    /// <summary>Starts the simulated API when asked for, and says plainly that its data is not real.</summary>
+    /// <summary>Starts the simulated API when asked for, and says plainly (on stderr) that its data is not real.</summary>
     public async Task<SandboxApi?> StartSandboxIfAsync(bool wanted)
     {
         if (!wanted)
@@ -63,7 +78,7 @@ public sealed class CliContext(IAnsiConsole console, IConfiguration configuratio
             return null;
         }
         var sandbox = await SandboxApi.StartAsync();
-        Console.MarkupLine($"[yellow]Sandbox:[/] simulated DomDetailer API at {Markup.Escape(sandbox.BaseUrl.ToString())}. Its data is synthetic; no credits are spent.");
+        Error.MarkupLine($"[yellow]Sandbox:[/] simulated DomDetailer API at {Markup.Escape(sandbox.BaseUrl.ToString())}. Its data is synthetic; no credits are spent.");
         return sandbox;
     }
 }

@@ -1,7 +1,10 @@
 namespace Backlinks.Cli.Hosting;
 
 /// <summary>An expected failure: printed as one line, no stack trace, with its exit code.</summary>
-internal sealed class CliException(string message, int exitCode = ExitCodes.Error) : Exception(message)
+/// <param name="code">The machine-readable <c>error</c> of the --json error document.</param>
+internal sealed class CliException(string message, int exitCode = ExitCodes.Error, string code = "failed") : Exception(message)
 {
     public int ExitCode { get; } = exitCode;
+
+    public string Code { get; } = code;
 }

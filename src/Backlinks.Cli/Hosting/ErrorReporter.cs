@@ -1,36 +1,71 @@
 using System.Net.Sockets;
+using System.Text.RegularExpressions;
 using Azure;
 using Backlinks.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Spectre.Console;
+using Spectre.Console.Cli;
 
 namespace Backlinks.Cli.Hosting;
 
-/// <summary>Turns expected failures into one line and an exit code; anything else is a bug and shows in full.</summary>
-internal static class ErrorReporter
+/// <summary>
+/// Turns a failure into one line on stderr and an exit code; with --json, also into the one JSON document
+/// on stdout (<c>{"error", "message"}</c>) unless a result was written already. Anything unexpected is a
+/// bug and shows in full, on stderr.
+/// </summary>
+internal static partial class ErrorReporter
 {
-    public static int Report(Exception exception, IAnsiConsole console, IConfiguration configuration)
+    public static int Report(Exception exception, CliContext cli, string[] args, bool json)
     {
-        var (message, code) = Describe(exception, configuration);
-        if (message is null)
+        var (code, message, exitCode) = Describe(exception, cli.Configuration, CommandOf(args, exception));
+        if (code is null)
         {
-            console.WriteException(exception);
-            return ExitCodes.Error;
+            cli.Error.WriteException(exception);
+            code = "unexpected";
+            message = $"unexpected failure: {exception.GetType().Name}; the details are on stderr.";
         }
-        console.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
-        return code;
+        else
+        {
+            cli.Error.MarkupLine($"[red]error:[/] {Output.Display.Markup(message!)}");
+        }
+
+        if (json && !cli.WroteResult)
+        {
+            Output.Render.AsJson(cli, new ErrorDocument(code, message!));
+        }
+        return exitCode;
     }
 
-    private static (string? Message, int Code) Describe(Exception exception, IConfiguration configuration) => exception switch
+    /// <summary>The JSON shape of an error, as the HTTP API answers one.</summary>
+    public sealed record ErrorDocument(string Error, string Message);
+
+    private static (string? Code, string? Message, int ExitCode) Describe(Exception exception, IConfiguration configuration, string? command) => exception switch
     {
-        CliException cli => (cli.Message, cli.ExitCode),
-        OptionsValidationException options => (string.Join(" ", options.Failures), ExitCodes.Error),
-        _ when IsUnreachable(exception) => (Unreachable(configuration), ExitCodes.Error),
-        RequestFailedException storage => ($"storage refused the request ({storage.Status} {storage.ErrorCode}).", ExitCodes.Error),
-        InvalidOperationException invalid when invalid.Message.Contains("AzureWebJobsStorage", StringComparison.Ordinal) => (invalid.Message, ExitCodes.Error),
-        _ => (null, ExitCodes.Error),
+        CliException cli => (cli.Code, cli.Message, cli.ExitCode),
+        CommandParseException or CommandRuntimeException => ("usage", Usage(exception.Message, command), ExitCodes.Error),
+        OptionsValidationException options => ("configuration", string.Join(" ", options.Failures), ExitCodes.Error),
+        _ when IsUnreachable(exception) => ("storage_unreachable", Unreachable(configuration), ExitCodes.Error),
+        RequestFailedException storage => ("storage_error", $"storage refused the request ({storage.Status} {storage.ErrorCode}).", ExitCodes.Error),
+        InvalidOperationException invalid when invalid.Message.Contains("AzureWebJobsStorage", StringComparison.Ordinal) => ("configuration", invalid.Message, ExitCodes.Error),
+        OperationCanceledException => ("stopped", "stopped before it finished.", ExitCodes.Error),
+        _ => (null, null, ExitCodes.Error),
     };
+
+    /// <summary>The command the arguments name, for the help hint; none when it is the unknown part.</summary>
+    private static string? CommandOf(string[] args, Exception exception) =>
+        exception.Message.StartsWith("Unknown command", StringComparison.Ordinal) ? null : args.FirstOrDefault(a => !a.StartsWith('-'));
+
+    private static string Usage(string message, string? command)
+    {
+        var oneLine = string.Join(' ', message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        // Spectre names the .NET type it failed to convert to; the options that take numbers are whole numbers.
+        oneLine = NotConverted().Replace(oneLine, "'$1' is not a whole number");
+        return $"{Output.Display.Safe(oneLine).TrimEnd('.')}. See 'backlinks{(command is null ? "" : " " + command)} --help'.";
+    }
+
+    [GeneratedRegex(@"Failed to convert '(.*)' to (?:Int32|Nullable`1)")]
+    private static partial Regex NotConverted();
 
     private static bool IsUnreachable(Exception exception) => exception switch
     {

@@ -1,6 +1,6 @@
 namespace Backlinks.Cli.Hosting;
 
-/// <summary>The documented exit codes of <c>backlinks</c>.</summary>
+/// <summary>The documented exit codes of <c>backlinks</c>: a contract with scripts, so codes are added, never changed.</summary>
 public static class ExitCodes
 {
     public const int Ok = 0;
@@ -16,4 +16,18 @@ public static class ExitCodes
 
     /// <summary>lookup: the job is not finished yet (waiting out a 429/402, or queued for a retry).</summary>
     public const int NotFinished = 4;
+
+    /// <summary>work: the run finished, but some of the jobs it ran failed.</summary>
+    public const int SomeJobsFailed = 5;
+
+    /// <summary>Each code with what it means, for --help and the README.</summary>
+    public static readonly IReadOnlyList<(int Code, string Meaning)> Documented =
+    [
+        (Ok, "success"),
+        (Error, "an error: bad usage, a missing setting, storage unreachable, the API key rejected, a job failed (lookup)"),
+        (SomeRejected, "submit: some inputs were rejected; the valid ones were queued"),
+        (NothingSubmitted, "submit: nothing was queued (no valid domain, or the input could not be read)"),
+        (NotFinished, "lookup: the job is not finished yet (waiting out a 429/402, or queued for a retry)"),
+        (SomeJobsFailed, "work: the run finished, but some jobs it ran failed"),
+    ];
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Backlinks.Cli.Hosting;
 using Backlinks.Jobs;
 using Backlinks.Queries;
 using Spectre.Console;
@@ -11,11 +12,13 @@ internal static class Render
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
-    /// <summary>Writes JSON as it is, without markup or line wrapping.</summary>
-    public static void AsJson<T>(IAnsiConsole console, T value)
+    /// <summary>Writes the run's one JSON document to stdout as it is, without markup or line wrapping.</summary>
+    public static void AsJson<T>(CliContext cli, T value)
     {
-        console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(value, Json));
-        console.Profile.Out.Writer.Flush();
+        var writer = cli.Out.Profile.Out.Writer;
+        writer.WriteLine(JsonSerializer.Serialize(value, Json));
+        writer.Flush();
+        cli.WroteResult = true;
     }
 
     /// <summary>The metrics a person scans, narrow enough for 80 columns; --json has every column.</summary>
@@ -29,7 +32,7 @@ internal static class Render
         foreach (var m in rows)
         {
             table.AddRow(
-                Markup.Escape(m.Domain),
+                Display.Markup(m.Domain),
                 m.FetchedAtUtc.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
                 Number(m.LinksIn), Number(m.RefDomains), Number(m.BacklinksFollow),
                 m.NofollowRatio.ToString("0.0", CultureInfo.InvariantCulture), Number(m.BacklinkRows));
@@ -41,11 +44,11 @@ internal static class Render
     {
         var table = new Table().Border(TableBorder.Rounded).HideHeaders().AddColumn("").AddColumn("");
         table.AddRow("Job", job.JobId);
-        table.AddRow("Domain", Markup.Escape(job.Domain));
+        table.AddRow("Domain", Display.Markup(job.Domain));
         table.AddRow("Status", Status(job.Status));
         if (job.Waiting is { } waiting)
         {
-            table.AddRow("Waiting", $"{Markup.Escape(waiting.Reason)} until {waiting.NextAttemptAtUtc:u}");
+            table.AddRow("Waiting", $"{Display.Markup(waiting.Reason)} until {waiting.NextAttemptAtUtc:u}");
         }
         table.AddRow("Attempts", Number(job.Attempts));
         table.AddRow("One per domain", job.OnePerDomain ? "yes" : "no");
@@ -57,11 +60,11 @@ internal static class Render
         }
         if (job.LastError is { } error)
         {
-            table.AddRow("Last error", Markup.Escape(error));
+            table.AddRow("Last error", Display.Markup(error));
         }
         if (job.Result is { } result)
         {
-            table.AddRow("Raw JSON", Markup.Escape(result.RawBlobPath));
+            table.AddRow("Raw JSON", Display.Markup(result.RawBlobPath));
             table.AddRow("Backlink rows", result.BacklinkRows?.ToString(CultureInfo.InvariantCulture) ?? "");
         }
         return table;

@@ -26,7 +26,7 @@ public static class LookupRequestParser
         var mediaType = contentType?.Split(';', 2)[0].Trim().ToLowerInvariant();
         return mediaType switch
         {
-            null or "" => LooksLikeJson(body) ? SubmissionFormat.Json : SubmissionFormat.Lines,
+            null or "" => FormatForContent(body),
             "application/json" => SubmissionFormat.Json,
             _ when mediaType.EndsWith("+json", StringComparison.Ordinal) => SubmissionFormat.Json,
             "text/plain" => SubmissionFormat.Lines,
@@ -41,8 +41,32 @@ public static class LookupRequestParser
         {
             ".csv" => SubmissionFormat.Csv,
             ".json" => SubmissionFormat.Json,
-            _ => LooksLikeJson(body) ? SubmissionFormat.Json : SubmissionFormat.Lines,
+            _ => FormatForContent(body),
         };
+
+    /// <summary>
+    /// The format a body's content shows: JSON when it starts with an object; CSV when its first line
+    /// (past blanks and # comments) has commas or is a lone <c>domain</c> header, as no domain has a comma;
+    /// one domain per line otherwise. For stdin and bodies sent without a Content-Type.
+    /// </summary>
+    public static SubmissionFormat FormatForContent(ReadOnlySpan<byte> body)
+    {
+        if (LooksLikeJson(body))
+        {
+            return SubmissionFormat.Json;
+        }
+        foreach (var rawLine in body.Split((byte)'\n'))
+        {
+            var line = body[rawLine].Trim(" \t\r\uFEFF"u8);
+            if (line.IsEmpty || line[0] == (byte)'#')
+            {
+                continue;
+            }
+            var header = line.Trim("\"'"u8);
+            return line.Contains((byte)',') || Ascii.EqualsIgnoreCase(header, "domain"u8) ? SubmissionFormat.Csv : SubmissionFormat.Lines;
+        }
+        return SubmissionFormat.Lines;
+    }
 
     public static ParsedSubmission Parse(ReadOnlyMemory<byte> body, SubmissionFormat format, bool onePerDomain = false, bool force = false)
     {

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Sets everything up and runs the main job end to end on local defaults:
 #   npm ci (the pinned Azurite) and a build, Azurite in the background with its data in .azurite/,
-#   then `backlinks submit samples/domains.txt`, `backlinks work --until-empty` and `backlinks metrics`.
+#   then `backlinks submit samples/domains.txt`, `backlinks work --until-idle` and `backlinks metrics`.
 # It calls the simulated DomDetailer API (sandbox: synthetic data, no credits) unless
 # DomDetailer__ApiKey is set, in which case it calls the real API (3 credits per domain).
 set -euo pipefail
 cd "$(dirname "$0")"
 
-npm ci --no-audit --no-fund --loglevel=error
+bash scripts/npm-ci-if-stale.sh
 dotnet build src/Backlinks.Cli -c Release --nologo -v quiet -clp:ErrorsOnly
 backlinks() { dotnet src/Backlinks.Cli/bin/Release/net10.0/Backlinks.Cli.dll "$@"; }
 
@@ -29,5 +29,6 @@ fi
 
 # Exit code 2 means some lines were rejected: the sample has one invalid line on purpose.
 backlinks submit samples/domains.txt || [[ $? -eq 2 ]]
-backlinks work --until-empty "${api[@]}"
+# --until-idle: jobs that must wait (a 429, an out-of-credits pause) are left queued, never waited on here.
+backlinks work --until-idle "${api[@]}"
 backlinks metrics

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Runs every test: installs the pinned Azurite and Power Query parser (npm ci), parses the Power BI
+# Runs every test: installs the pinned Azurite and Power Query parser (npm ci, when the lock file changed), parses the Power BI
 # queries, builds with warnings as errors,
 # checks formatting, and runs the xUnit suite (which starts its own Azurite on free ports).
 set -euo pipefail
 cd "$(dirname "$0")"
 
-npm ci --no-audit --no-fund --loglevel=error
+bash scripts/npm-ci-if-stale.sh
 node powerbi/check-pq.mjs   # every Power Query file parses with Microsoft's parser
 dotnet build BacklinksFunctions.sln -c Release --nologo -v quiet
 dotnet format BacklinksFunctions.sln --verify-no-changes --no-restore

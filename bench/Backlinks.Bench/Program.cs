@@ -49,7 +49,7 @@ await provider.GetRequiredService<SubmissionService>().SubmitAsync(
     new SubmissionInput(System.Text.Encoding.UTF8.GetBytes(domains), SubmissionFormat.Lines, OnePerDomain: false, Force: false), CancellationToken.None);
 
 var clock = Stopwatch.StartNew();
-var tally = await provider.GetRequiredService<QueueWorker>().RunAsync(untilEmpty: true, new WorkerTally(), CancellationToken.None);
+var tally = await provider.GetRequiredService<QueueWorker>().RunAsync(WorkUntil.Empty, new WorkerTally(), CancellationToken.None);
 clock.Stop();
 
 var seconds = clock.Elapsed.TotalSeconds;

@@ -24,6 +24,8 @@ public static class BacklinksApp
             config.SetInterceptor(new CommonOptionsInterceptor(cli));
             // Failures come back here, so that each is one line on stderr (and a JSON document with --json).
             config.PropagateExceptions();
+            // An option no command knows is a mistake to report, not something to ignore.
+            config.UseStrictParsing();
             config.AddCommand<SubmitCommand>("submit")
                 .WithDescription("Queue one job per domain from a file (lines or CSV) or stdin.")
                 .WithExample("submit", "domains.txt", "--one-per-domain");

@@ -75,6 +75,10 @@ internal sealed class LookupCommand(CliContext cli) : AsyncCommand<LookupCommand
             cli.Out.Write(Render.Metrics([metrics]));
             cli.Out.MarkupLine($"Raw JSON: {Display.Markup($"{container}/{view.Result.RawBlobPath}")}");
             cli.Out.MarkupLine($"Job: {view.JobId}");
+            if (view.Result.ServedFromCache)
+            {
+                cli.Out.MarkupLine($"Served from the cache: {Display.Markup(Render.CachedFrom(view.Result))}; no call, no credit. --force fetches anew.");
+            }
         }
         else
         {

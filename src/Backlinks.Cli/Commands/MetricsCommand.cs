@@ -5,6 +5,7 @@ using Backlinks.Domains;
 using Backlinks.Jobs;
 using Backlinks.Queries;
 using Microsoft.Extensions.DependencyInjection;
+using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace Backlinks.Cli.Commands;
@@ -25,10 +26,10 @@ internal sealed class MetricsCommand(CliContext cli) : AsyncCommand<MetricsComma
         [CommandOption("--json")]
         public bool Json { get; init; }
 
-        public override Spectre.Console.ValidationResult Validate() =>
+        public override ValidationResult Validate() =>
             History && Domain is null
-                ? Spectre.Console.ValidationResult.Error("--history needs a DOMAIN")
-                : Spectre.Console.ValidationResult.Success();
+                ? ValidationResult.Error("--history needs a DOMAIN")
+                : ValidationResult.Success();
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -55,9 +56,13 @@ internal sealed class MetricsCommand(CliContext cli) : AsyncCommand<MetricsComma
         {
             Render.AsJson(cli, rows);
         }
+        else if (rows.Count == 0)
+        {
+            cli.Error.WriteLine("No metrics are stored yet: 'backlinks submit' and 'backlinks work' (or 'backlinks lookup DOMAIN') fetch them.");
+        }
         else
         {
-            cli.Out.Write(Render.Metrics(rows));
+            cli.Out.Write(Render.Metrics(rows, withTime: settings.History));
         }
         return ExitCodes.Ok;
     }

@@ -1,5 +1,8 @@
 using System.ComponentModel;
 using Backlinks.Cli.Hosting;
+using Backlinks.Cli.Output;
+using Backlinks.Storage;
+using Backlinks.Throttling;
 using Backlinks.Worker;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -17,6 +20,10 @@ internal sealed class WorkCommand(CliContext cli) : AsyncCommand<WorkCommand.Set
         [Description("Stop once the queue holds no message, visible or delayed (jobs waiting out a 429/402 are waited for).")]
         public bool UntilEmpty { get; init; }
 
+        [CommandOption("--until-idle")]
+        [Description("Stop once nothing can run now (only delayed messages are left), and say when the next one is due.")]
+        public bool UntilIdle { get; init; }
+
         [CommandOption("--concurrency <N>")]
         [Description("Jobs processed at once (default: Queue__Concurrency, 4).")]
         public int? Concurrency { get; init; }
@@ -26,7 +33,9 @@ internal sealed class WorkCommand(CliContext cli) : AsyncCommand<WorkCommand.Set
         public bool Sandbox { get; init; }
 
         public override ValidationResult Validate() =>
-            Concurrency is < 1 or > 64 ? ValidationResult.Error("--concurrency must be between 1 and 64") : ValidationResult.Success();
+            Concurrency is < 1 or > 64 ? ValidationResult.Error("--concurrency must be between 1 and 64")
+            : UntilEmpty && UntilIdle ? ValidationResult.Error("--until-empty and --until-idle exclude each other")
+            : ValidationResult.Success();
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -36,16 +45,22 @@ internal sealed class WorkCommand(CliContext cli) : AsyncCommand<WorkCommand.Set
         // Fail now, in one line, if the API settings are unusable, rather than on the first job.
         _ = services.GetRequiredService<IOptions<DomDetailer.DomDetailerOptions>>().Value;
 
+        var until = settings.UntilIdle ? WorkUntil.Idle : settings.UntilEmpty ? WorkUntil.Empty : WorkUntil.Stopped;
         var worker = services.GetRequiredService<QueueWorker>();
+        var storage = services.GetRequiredService<StorageClients>();
+        var time = services.GetRequiredService<TimeProvider>();
         var tally = new WorkerTally();
-        cli.Error.MarkupLine(settings.UntilEmpty
-            ? "Working the queue until it is empty (Ctrl-C finishes the jobs in hand and stops)…"
-            : "Working the queue (Ctrl-C finishes the jobs in hand and stops)…");
+        cli.Error.WriteLine(until switch
+        {
+            WorkUntil.Empty => "Working the queue until it is empty (Ctrl-C finishes the jobs in hand and stops)…",
+            WorkUntil.Idle => "Working the queue until nothing can run now (Ctrl-C finishes the jobs in hand and stops)…",
+            _ => "Working the queue (Ctrl-C finishes the jobs in hand and stops)…",
+        });
 
-        var run = worker.RunAsync(settings.UntilEmpty, tally, cancellationToken, settings.Concurrency);
+        var run = worker.RunAsync(until, tally, cancellationToken, settings.Concurrency);
         if (cli.Error.Profile.Capabilities.Interactive)
         {
-            // A live line for people at a terminal; piped output gets the summary only.
+            // A live line for people at a terminal.
             await cli.Error.Status().StartAsync(Line(tally), async status =>
             {
                 while (await Task.WhenAny(run, Task.Delay(TimeSpan.FromMilliseconds(250), CancellationToken.None)) != run)
@@ -54,29 +69,71 @@ internal sealed class WorkCommand(CliContext cli) : AsyncCommand<WorkCommand.Set
                 }
             });
         }
+        else
+        {
+            // Logs and scripts: a line at least every 30 s while nothing can run.
+            await new WaitingReporter(tally, time, QueuedAsync, line => cli.Error.WriteLine(line)).RunAsync(run);
+        }
         await run;
 
-        var summary = new Table().Border(TableBorder.Rounded)
-            .AddColumn(new TableColumn("Succeeded").RightAligned()).AddColumn(new TableColumn("Waiting").RightAligned())
-            .AddColumn(new TableColumn("Failed").RightAligned()).AddColumn(new TableColumn("Retried").RightAligned())
-            .AddColumn(new TableColumn("Skipped").RightAligned()).AddColumn(new TableColumn("Credits spent").RightAligned())
-            .AddRow($"{tally.Succeeded}", $"{tally.Waiting}", $"{tally.Failed}", $"{tally.Retried}", $"{tally.Skipped}",
-                $"{(settings.Sandbox ? 0 : tally.CreditsSpent)}");
-        cli.Out.Write(summary);
+        cli.Out.Write(Summary(tally, settings.Sandbox));
         if (tally.KeyRejected)
         {
-            throw new CliException(KeyRejectedMessage);
+            throw new CliException(KeyRejectedMessage, code: "api_key_rejected");
         }
         if (cancellationToken.IsCancellationRequested)
         {
-            cli.Error.MarkupLine("Stopped. Jobs not started are still queued.");
+            cli.Error.WriteLine("Stopped. Jobs not started are still queued.");
+        }
+        else if (until == WorkUntil.Idle)
+        {
+            await ReportIdleAsync(services, tally, time, cancellationToken);
+        }
+        if (tally.Failed > 0)
+        {
+            cli.Error.MarkupLine($"[red]{tally.Failed} jobs failed[/]: 'backlinks status JOBID' shows why.");
+            return ExitCodes.SomeJobsFailed;
         }
         return ExitCodes.Ok;
+
+        async Task<int?> QueuedAsync(CancellationToken ct) => (await storage.JobsQueue.GetPropertiesAsync(ct)).Value.ApproximateMessagesCount;
     }
+
+    /// <summary>What an idle run leaves behind: the delayed messages, and when the first is due.</summary>
+    private async Task ReportIdleAsync(ServiceProvider services, WorkerTally tally, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var left = (await services.GetRequiredService<StorageClients>().JobsQueue.GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount;
+        if (left == 0)
+        {
+            cli.Error.WriteLine("Idle: the queue is empty.");
+            return;
+        }
+        var now = time.GetUtcNow();
+        var control = (await services.GetRequiredService<AccountState>().GetAsync(cancellationToken)).Control;
+        var due = tally.NextDueAfter(now)
+            ?? (control is { PauseActive: true } ? control.PauseUntilUtc : null)
+            ?? (control?.NotBeforeUtc > now ? control.NotBeforeUtc : null);
+        var waits = tally.WaitingByReason();
+        var why = waits.Count > 0 ? $" ({string.Join("; ", waits.Select(w => $"{w.Jobs} {WaitingReporter.Reason(w.Reason)}"))})" : "";
+        cli.Error.WriteLine(due is { } next
+            ? $"Idle: {left} messages are delayed{why}; the next is due at {WaitingReporter.Time(next)}. Run 'backlinks work --until-idle' again then."
+            : $"Idle: {left} messages are delayed or in another worker's hands{why}; 'backlinks status' shows why jobs wait.");
+    }
+
+    private static Table Summary(WorkerTally tally, bool sandbox) => new Table().Border(TableBorder.Rounded)
+        .AddColumn(new TableColumn("Succeeded").RightAligned()).AddColumn(new TableColumn("Waiting").RightAligned())
+        .AddColumn(new TableColumn("Failed").RightAligned()).AddColumn(new TableColumn("Retried").RightAligned())
+        .AddColumn(new TableColumn("Skipped").RightAligned()).AddColumn(new TableColumn("Credits spent").RightAligned())
+        .AddRow($"{tally.Succeeded}", $"{tally.Waiting}", $"{tally.Failed}", $"{tally.Retried}", $"{tally.Skipped}",
+            $"{(sandbox ? 0 : tally.CreditsSpent)}");
 
     internal const string KeyRejectedMessage =
         "DomDetailer rejected the API key (HTTP 401/403): set a working DomDetailer__ApiKey. No call is made meanwhile; the jobs wait and resume with the new key.";
 
-    private static string Line(WorkerTally t) =>
-        $"done {t.Succeeded} · waiting {t.Waiting} · failed {t.Failed} · retried {t.Retried} · credits {t.CreditsSpent}";
+    private static string Line(WorkerTally t)
+    {
+        var line = $"done {t.Succeeded} · waiting {t.Waiting} · failed {t.Failed} · retried {t.Retried} · credits {t.CreditsSpent}";
+        var waits = t.WaitingByReason();
+        return waits.Count == 0 ? line : $"{line} · next due {WaitingReporter.Time(waits[0].NextDueUtc ?? DateTimeOffset.MaxValue)} ({Display.Markup(waits[0].Reason)})";
+    }
 }

@@ -21,8 +21,8 @@ internal static class Render
         cli.WroteResult = true;
     }
 
-    /// <summary>The metrics a person scans, narrow enough for 80 columns; --json has every column.</summary>
-    public static Table Metrics(IEnumerable<MetricsView> rows)
+    /// <summary>The metrics a person scans, narrow enough for 80 columns; --json has every column. A history shows the time of day too.</summary>
+    public static Table Metrics(IEnumerable<MetricsView> rows, bool withTime = false)
     {
         var table = new Table().Border(TableBorder.Rounded)
             .AddColumn("Domain").AddColumn("Fetched")
@@ -33,7 +33,7 @@ internal static class Render
         {
             table.AddRow(
                 Display.Markup(m.Domain),
-                m.FetchedAtUtc.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                m.FetchedAtUtc.UtcDateTime.ToString(withTime ? "yyyy-MM-dd HH:mm:ss'Z'" : "yyyy-MM-dd", CultureInfo.InvariantCulture),
                 Number(m.LinksIn), Number(m.RefDomains), Number(m.BacklinksFollow),
                 m.NofollowRatio.ToString("0.0", CultureInfo.InvariantCulture), Number(m.BacklinkRows));
         }
@@ -65,6 +65,7 @@ internal static class Render
         if (job.Result is { } result)
         {
             table.AddRow("Raw JSON", Display.Markup(result.RawBlobPath));
+            table.AddRow("Served from cache", result.ServedFromCache ? $"yes: {Display.Markup(CachedFrom(result))}" : "no");
             table.AddRow("Backlink rows", result.BacklinkRows?.ToString(CultureInfo.InvariantCulture) ?? "");
         }
         return table;
@@ -73,6 +74,9 @@ internal static class Render
     public static Table App(AppStatusView status)
     {
         var table = new Table().Border(TableBorder.Rounded).HideHeaders().AddColumn("").AddColumn("");
+        table.AddRow("API account", status.Account.Id is { } id
+            ? $"{Display.Markup(status.Account.Host!)} · {id}"
+            : $"[yellow]none[/]: {Display.Markup(status.Account.NotConfigured ?? "")}");
         table.AddRow("Queue", $"{Number(status.QueueDepth)} messages ({Number(status.PoisonDepth)} in poison)");
         table.AddRow("Jobs", string.Join(" · ", status.JobsByStatus.Select(s => $"{s.Key} {Number(s.Value)}")));
         table.AddRow("Pause", status.Pause is { } pause
@@ -90,6 +94,11 @@ internal static class Render
             : "not checked yet (it is asked during an out-of-credits pause)");
         return table;
     }
+
+    /// <summary>Which snapshot served a cached job: the job that fetched it (its blob's name) and when.</summary>
+    public static string CachedFrom(JobResultView result) =>
+        $"the snapshot of job {Path.GetFileNameWithoutExtension(result.RawBlobPath)}" +
+        (result.FetchedAtUtc is { } fetched ? $", fetched {fetched.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture)}" : "");
 
     public static string Status(string status) => status switch
     {

@@ -1,20 +1,27 @@
 using Azure.Data.Tables;
 using Backlinks.Jobs;
 using Backlinks.Storage;
+using Backlinks.DomDetailer;
 using Backlinks.Throttling;
+using Microsoft.Extensions.Options;
 
 namespace Backlinks.Queries;
 
-/// <summary>Read side: the app as a whole, for <c>GET /api/status</c> and <c>backlinks status</c>.</summary>
-public sealed class AppStatusQuery(StorageClients storage, ApiGate gate, CreditLedger ledger, TimeProvider time)
+/// <summary>
+/// Read side: the app as a whole, for <c>GET /api/status</c> and <c>backlinks status</c>. It needs no
+/// usable API settings: without them it shows the queues and jobs, and says why there is no account.
+/// </summary>
+public sealed class AppStatusQuery(
+    StorageClients storage, AccountState state, ApiAccount account, CreditLedger ledger, IOptions<DomDetailerOptions> api, TimeProvider time)
 {
     public async Task<AppStatusView> GetAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var queue = storage.JobsQueue.GetPropertiesAsync(cancellationToken);
         var poison = storage.PoisonQueue.GetPropertiesAsync(cancellationToken);
-        var control = gate.ReadAsync(cancellationToken);
-        var spent = ledger.SpentAsync(now, cancellationToken);
+        var accountView = Account();
+        var control = accountView.Id is null ? Task.FromResult<ApiControlEntity?>(null) : state.ReadControlAsync(cancellationToken);
+        var spent = accountView.Id is null ? Task.FromResult(0) : ledger.SpentAsync(now, cancellationToken);
 
         // Reads only the Status column; a full scan, so its cost grows with the jobs kept.
         var byStatus = new SortedDictionary<string, int>(JobStatus.All.ToDictionary(s => s, _ => 0), StringComparer.Ordinal);
@@ -37,6 +44,20 @@ public sealed class AppStatusQuery(StorageClients storage, ApiGate gate, CreditL
             api?.NotBeforeUtc > now ? api.NotBeforeUtc : null,
             await spent,
             ledger.DailyBudget > 0 ? ledger.DailyBudget : null,
-            balance);
+            balance,
+            accountView);
+    }
+
+    private AccountView Account()
+    {
+        try
+        {
+            _ = api.Value;
+            return new AccountView(account.Host, account.Id);
+        }
+        catch (OptionsValidationException invalid)
+        {
+            return new AccountView(null, null, string.Join(" ", invalid.Failures));
+        }
     }
 }

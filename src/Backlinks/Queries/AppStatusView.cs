@@ -1,6 +1,6 @@
 namespace Backlinks.Queries;
 
-/// <summary>The app as a whole: queues, jobs by state, the pause if any, spend and balance.</summary>
+/// <summary>The app as a whole: queues, jobs by state, the pause if any, spend and balance, and the account they belong to.</summary>
 public sealed record AppStatusView(
     int QueueDepth,
     int PoisonDepth,
@@ -9,4 +9,5 @@ public sealed record AppStatusView(
     DateTimeOffset? NotBeforeUtc,
     int CreditsSpentToday,
     int? DailyCreditBudget,
-    BalanceView? LastKnownBalance);
+    BalanceView? LastKnownBalance,
+    AccountView Account);

@@ -25,9 +25,9 @@ public sealed class StorageClients
     {
         var names = options.Value;
         var extra = policies.ToList();
-        var queueOptions = Configure(new QueueClientOptions { MessageEncoding = MessageEncoding }, extra);
-        var blobOptions = Configure(new BlobClientOptions(), extra);
-        var tableOptions = Configure(new TableClientOptions(), extra);
+        var queueOptions = Configure(new QueueClientOptions { MessageEncoding = MessageEncoding }, names.RetryDelay, extra);
+        var blobOptions = Configure(new BlobClientOptions(), names.RetryDelay, extra);
+        var tableOptions = Configure(new TableClientOptions(), names.RetryDelay, extra);
         var (queues, blobs, tables) = connection.ConnectionString is { } connectionString
             ? (new QueueServiceClient(connectionString, queueOptions),
                new BlobServiceClient(connectionString, blobOptions),
@@ -51,12 +51,12 @@ public sealed class StorageClients
 
     // Storage blips are retried a few times within seconds; an unreachable account fails within
     // about 5 s instead of the SDK's default minute, so callers (and people at the CLI) hear of it.
-    private static T Configure<T>(T options, IReadOnlyList<HttpPipelinePolicy> policies)
+    private static T Configure<T>(T options, TimeSpan retryDelay, IReadOnlyList<HttpPipelinePolicy> policies)
         where T : ClientOptions
     {
         options.Retry.MaxRetries = 3;
-        options.Retry.Delay = TimeSpan.FromMilliseconds(500);
-        options.Retry.MaxDelay = TimeSpan.FromSeconds(4);
+        options.Retry.Delay = retryDelay;
+        options.Retry.MaxDelay = retryDelay * 8;
         foreach (var policy in policies)
         {
             options.AddPolicy(policy, HttpPipelinePosition.PerRetry);

@@ -44,6 +44,12 @@ public sealed partial class StorageOptions
     /// <summary>State every instance shares, per API account: the out-of-credits pause, the 429 "not before", the credit ledger, call claims.</summary>
     public string ControlTable { get; set; } = "backlinkcontrol";
 
+    /// <summary>
+    /// The first wait before a failed storage request is tried again (doubling, three tries, at most 8×
+    /// this): blips pass within seconds and an unreachable account is reported in about 5 s.
+    /// </summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+
     public IEnumerable<(string Setting, string Name)> Tables =>
     [
         (nameof(MetricsTable), MetricsTable),
@@ -82,6 +88,10 @@ public sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
             {
                 failures.Add($"Storage__{setting} '{table}' is not a valid table name here (3-63 lower-case letters and digits, starting with a letter; lower case for Power BI).");
             }
+        }
+        if (o.RetryDelay <= TimeSpan.Zero || o.RetryDelay > TimeSpan.FromMinutes(1))
+        {
+            failures.Add($"Storage__RetryDelay '{o.RetryDelay}' must be more than zero and at most a minute.");
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -22,6 +22,13 @@ public sealed class AccountState(StorageClients storage, ApiAccount account, Tim
 
     public string Partition => account.Id;
 
+    /// <summary>The account's control row as stored now (not cached): for status pages.</summary>
+    public async Task<ApiControlEntity?> ReadControlAsync(CancellationToken cancellationToken)
+    {
+        var row = await storage.ControlTable.GetEntityIfExistsAsync<ApiControlEntity>(Partition, ApiControlEntity.Row, cancellationToken: cancellationToken);
+        return row.HasValue ? row.Value : null;
+    }
+
     public Task<AccountStateSnapshot> GetAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();

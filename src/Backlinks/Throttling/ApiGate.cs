@@ -37,13 +37,6 @@ public sealed partial class ApiGate(
     public static readonly TimeSpan ShortWait = TimeSpan.FromSeconds(2);
     private readonly BackoffOptions _backoff = backoff.Value;
 
-    /// <summary>The account's control row as stored now (not cached): for status pages.</summary>
-    public async Task<ApiControlEntity?> ReadAsync(CancellationToken cancellationToken)
-    {
-        var row = await storage.ControlTable.GetEntityIfExistsAsync<ApiControlEntity>(state.Partition, ApiControlEntity.Row, cancellationToken: cancellationToken);
-        return row.HasValue ? row.Value : null;
-    }
-
     /// <summary>Whether a job may call now, from the account state as read at most <see cref="AccountState.MaxAge"/> ago.</summary>
     public async Task<GateDecision> CheckAsync(CancellationToken cancellationToken)
     {

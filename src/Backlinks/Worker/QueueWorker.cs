@@ -28,10 +28,10 @@ public sealed partial class QueueWorker(
     private const int MaxMessagesPerReceive = 32;
     private readonly QueueWorkerOptions _options = options.Value;
 
-    /// <param name="untilEmpty">Return once the queue holds no message, visible or delayed.</param>
+    /// <param name="until">When to return on its own: never, once the queue is empty, or once nothing can run now.</param>
     /// <param name="stopping">Stop taking new messages; the jobs in hand are finished first.</param>
     /// <param name="concurrency">Jobs at once; <see cref="QueueWorkerOptions.Concurrency"/> when null.</param>
-    public async Task<WorkerTally> RunAsync(bool untilEmpty, WorkerTally tally, CancellationToken stopping, int? concurrency = null)
+    public async Task<WorkerTally> RunAsync(WorkUntil until, WorkerTally tally, CancellationToken stopping, int? concurrency = null)
     {
         // A rejected API key stops the run as a stop request would: nothing can run until the key is fixed.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(stopping);
@@ -72,7 +72,7 @@ public sealed partial class QueueWorker(
                     // Every job waits for a working key: nothing here can run until the operator sets one.
                     tally.MarkKeyRejected();
                 }
-                else if (untilEmpty && await IsEmptyAsync(stopping))
+                else if ((until == WorkUntil.Idle && IsIdle(tally)) || (until == WorkUntil.Empty && await IsEmptyAsync(stopping)))
                 {
                     break;
                 }
@@ -121,6 +121,19 @@ public sealed partial class QueueWorker(
             LogReceiveFailed(logger, e.Message);
             return false;
         }
+    }
+
+    /// <summary>How soon a known wait must be due for an idle run to wait for it rather than stop.</summary>
+    public static readonly TimeSpan IdleGrace = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Nothing visible and nothing in hand (the caller checked), and nothing this run sent back is due within
+    /// <see cref="IdleGrace"/> either way: what is left waits out a real delay (a pause, a 429, the budget).
+    /// </summary>
+    private bool IsIdle(WorkerTally tally)
+    {
+        var now = time.GetUtcNow();
+        return tally.NextDueAfter(now - IdleGrace) is not { } due || due > now + IdleGrace;
     }
 
     /// <summary>True when the queue holds no message, visible or delayed; false when it does or storage could not say.</summary>
@@ -178,11 +191,11 @@ public sealed partial class QueueWorker(
             case MessageActionKind.ResendLater:
                 await queue.SendAsync(body, action.Delay, CancellationToken.None);
                 await storage.JobsQueue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
-                tally.AddRetried();
+                tally.CountRetry(outcome.JobId, time.GetUtcNow() + action.Delay);
                 return;
             case MessageActionKind.Retry when message.DequeueCount < _options.MaxDequeueCount:
                 await storage.JobsQueue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: _options.VisibilityTimeout);
-                tally.AddRetried();
+                tally.CountRetry(outcome.JobId, time.GetUtcNow() + _options.VisibilityTimeout);
                 return;
             case MessageActionKind.Retry:
                 // What the host does after maxDequeueCount, and what the poison function does next.

@@ -1,37 +1,68 @@
+using Backlinks.Jobs;
+using Backlinks.Throttling;
+
 namespace Backlinks.Worker;
 
-/// <summary>What a worker run has done so far; safe to read while the run goes on.</summary>
+/// <summary>
+/// What a worker run has done so far, counted in jobs, not in deliveries: a job deferred three times and
+/// then fetched counts once, as succeeded. Safe to read while the run goes on.
+/// </summary>
 public sealed class WorkerTally
 {
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, JobProgress> _jobs = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _retried = new(StringComparer.Ordinal);
     private int _succeeded;
-    private int _paidCalls;
-    private int _waiting;
     private int _failed;
-    private int _retried;
+    private int _waiting;
     private int _skipped;
+    private int _paidCalls;
+    private int _keyRejected;
+    private Action? _keyRejectedHandler;
+    private DateTimeOffset? _lastRetryDue;
 
+    /// <summary>Jobs fetched and stored, or served from a stored snapshot.</summary>
     public int Succeeded => Volatile.Read(ref _succeeded);
 
-    /// <summary>Jobs sent back to the queue with a delay (429, 402).</summary>
+    /// <summary>Jobs whose latest outcome sent them back to the queue with a delay (429, 402, the budget, a shared call).</summary>
     public int Waiting => Volatile.Read(ref _waiting);
 
     public int Failed => Volatile.Read(ref _failed);
 
-    /// <summary>Deliveries that hit a transient failure and were left for another try.</summary>
-    public int Retried => Volatile.Read(ref _retried);
+    /// <summary>Jobs that needed another delivery at least once (a transient failure, or a message ahead of its row).</summary>
+    public int Retried
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _retried.Count;
+            }
+        }
+    }
 
-    /// <summary>Messages with nothing to do: already finished, stale, unknown or unreadable.</summary>
+    /// <summary>Messages with nothing to do for a job this run has not seen: already finished, stale, unknown or unreadable.</summary>
     public int Skipped => Volatile.Read(ref _skipped);
 
     /// <summary>Credits of the calls that returned an answer (3 each), malformed ones included; refused calls and jobs served from a snapshot cost nothing.</summary>
-    public int CreditsSpent => Volatile.Read(ref _paidCalls) * Throttling.CreditLedger.CreditsPerCall;
+    public int CreditsSpent => Volatile.Read(ref _paidCalls) * CreditLedger.CreditsPerCall;
 
-    /// <summary>Counts a job's outcome under its kind.</summary>
     /// <summary>True once a job found the account's API key rejected: no job can run until it is fixed.</summary>
     public bool KeyRejected => Volatile.Read(ref _keyRejected) == 1;
 
-    private int _keyRejected;
-    private Action? _keyRejectedHandler;
+    /// <summary>The jobs waiting now, by reason, with the earliest time one of them is due again.</summary>
+    public IReadOnlyList<WaitingJobs> WaitingByReason()
+    {
+        lock (_lock)
+        {
+            return _jobs.Values
+                .Where(j => j.State == JobOutcomeKind.Deferred)
+                .GroupBy(j => j.Reason ?? "unknown", StringComparer.Ordinal)
+                .Select(g => new WaitingJobs(g.Key, g.Count(), g.Min(j => j.Until)))
+                .OrderBy(w => w.NextDueUtc ?? DateTimeOffset.MaxValue)
+                .ToList();
+        }
+    }
 
     /// <summary>Calls <paramref name="handler"/> when the key is found rejected; disposing the result forgets it.</summary>
     internal IDisposable OnKeyRejected(Action handler)
@@ -52,53 +83,95 @@ public sealed class WorkerTally
         }
     }
 
-    internal void Count(Jobs.JobOutcome outcome)
+    /// <summary>Records a job's outcome as its latest state.</summary>
+    internal void Count(JobOutcome outcome)
     {
-        if (outcome is { Kind: Jobs.JobOutcomeKind.Deferred, Detail: Throttling.WaitReason.InvalidApiKey })
+        if (outcome is { Kind: JobOutcomeKind.Deferred, Detail: WaitReason.InvalidApiKey })
         {
             MarkKeyRejected();
         }
-        if (outcome.PaidCall && outcome.Kind != Jobs.JobOutcomeKind.Succeeded)
+        if (outcome.PaidCall)
         {
             // A paid answer that failed the job (malformed) still cost its credits.
             Interlocked.Increment(ref _paidCalls);
         }
-        switch (outcome.Kind)
+        if (outcome.JobId is not { } jobId)
         {
-            case Jobs.JobOutcomeKind.Succeeded:
-                AddSucceeded(outcome.PaidCall);
-                break;
-            case Jobs.JobOutcomeKind.Deferred:
-                AddWaiting();
-                break;
-            case Jobs.JobOutcomeKind.Failed:
-                AddFailed();
-                break;
-            default:
-                AddSkipped();
-                break;
+            Interlocked.Increment(ref _skipped);
+            return;
+        }
+
+        lock (_lock)
+        {
+            var known = _jobs.TryGetValue(jobId, out var before);
+            if (outcome.Kind is JobOutcomeKind.Skipped or JobOutcomeKind.RetryMessage or JobOutcomeKind.AheadOfRow)
+            {
+                // Nothing happened to the job itself: a duplicate delivery of a job seen here changes nothing.
+                if (!known && outcome.Kind == JobOutcomeKind.Skipped)
+                {
+                    Interlocked.Increment(ref _skipped);
+                }
+                return;
+            }
+            if (known)
+            {
+                Adjust(before!.State, -1);
+            }
+            _jobs[jobId] = new JobProgress(outcome.Kind, outcome.Kind == JobOutcomeKind.Deferred ? outcome.Detail : null, outcome.NextAttemptAtUtc);
+            Adjust(outcome.Kind, +1);
         }
     }
 
-    internal void AddSucceeded(bool paidCall)
+    /// <summary>Records that a job's message goes round again (a transient failure, or ahead of its row), due at <paramref name="dueAt"/>.</summary>
+    internal void CountRetry(string? jobId, DateTimeOffset dueAt)
     {
-        Interlocked.Increment(ref _succeeded);
-        if (paidCall)
+        lock (_lock)
         {
-            Interlocked.Increment(ref _paidCalls);
+            if (jobId is not null)
+            {
+                _retried.Add(jobId);
+            }
+            if (_lastRetryDue is not { } last || dueAt > last)
+            {
+                _lastRetryDue = dueAt;
+            }
         }
     }
 
-    internal void AddWaiting() => Interlocked.Increment(ref _waiting);
+    /// <summary>The earliest time after <paramref name="after"/> that a job this run sent back is due again; null when none is known.</summary>
+    public DateTimeOffset? NextDueAfter(DateTimeOffset after)
+    {
+        lock (_lock)
+        {
+            var waits = _jobs.Values.Where(j => j.State == JobOutcomeKind.Deferred && j.Until is not null).Select(j => j.Until!.Value);
+            var retries = _lastRetryDue is { } due ? [due] : Array.Empty<DateTimeOffset>();
+            return waits.Concat(retries).Where(t => t > after).Cast<DateTimeOffset?>().Min();
+        }
+    }
 
-    internal void AddFailed() => Interlocked.Increment(ref _failed);
+    private void Adjust(JobOutcomeKind state, int by)
+    {
+        switch (state)
+        {
+            case JobOutcomeKind.Succeeded:
+                _succeeded += by;
+                break;
+            case JobOutcomeKind.Failed:
+                _failed += by;
+                break;
+            case JobOutcomeKind.Deferred:
+                _waiting += by;
+                break;
+        }
+    }
 
-    internal void AddRetried() => Interlocked.Increment(ref _retried);
-
-    internal void AddSkipped() => Interlocked.Increment(ref _skipped);
+    private sealed record JobProgress(JobOutcomeKind State, string? Reason, DateTimeOffset? Until);
 
     private sealed class Forget(Action forget) : IDisposable
     {
         public void Dispose() => forget();
     }
 }
+
+/// <summary>How many jobs wait for one reason, and when the first of them is due again.</summary>
+public sealed record WaitingJobs(string Reason, int Jobs, DateTimeOffset? NextDueUtc);

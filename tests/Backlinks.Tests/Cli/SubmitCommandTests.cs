@@ -4,8 +4,7 @@ using Backlinks.Tests.Infrastructure;
 
 namespace Backlinks.Tests.Cli;
 
-[Collection(AzuriteCollection.Name)]
-public sealed class SubmitCommandTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class SubmitCommandTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>, IAsyncLifetime
 {
     private TestPipeline _pipeline = null!;
     private readonly string _folder = Directory.CreateTempSubdirectory("backlinks-cli-").FullName;

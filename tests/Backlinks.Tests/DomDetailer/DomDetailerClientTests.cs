@@ -5,8 +5,7 @@ using Backlinks.Tests.Infrastructure;
 namespace Backlinks.Tests.DomDetailer;
 
 /// <summary>The client against the loopback fake: every status the API documents, slow and malformed answers.</summary>
-[Collection(AzuriteCollection.Name)]
-public sealed class DomDetailerClientTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class DomDetailerClientTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>, IAsyncLifetime
 {
     private TestPipeline _pipeline = null!;
 

@@ -11,8 +11,7 @@ namespace Backlinks.Tests.DomDetailer;
 /// Answers that echo the request, and with it the key, in the shapes servers and gateways use. Whatever
 /// the client returns or logs holds no run of the key, in any case or encoding.
 /// </summary>
-[Collection(AzuriteCollection.Name)]
-public sealed class EchoedKeyTests(AzuriteFixture azurite)
+public sealed class EchoedKeyTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
 {
     /// <summary>Like the key in issue #11; every run of six holds a letter that is not hex, so no id or hash can hold one by chance.</summary>
     public const string PlainKey = "HX7fQa9cZe5bWd4aQZ";

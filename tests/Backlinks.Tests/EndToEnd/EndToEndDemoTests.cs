@@ -12,8 +12,7 @@ namespace Backlinks.Tests.EndToEnd;
 /// POST /api/lookups, the queue function works every message against the loopback API, and the
 /// stored metrics are read back through GET /api/domains/{domain}/metrics.
 /// </summary>
-[Collection(AzuriteCollection.Name)]
-public sealed class EndToEndDemoTests(AzuriteFixture azurite, ITestOutputHelper output)
+public sealed class EndToEndDemoTests(AzuriteFixture azurite, ITestOutputHelper output) : IClassFixture<AzuriteFixture>
 {
     [Fact]
     public async Task The_sample_list_goes_from_submission_to_stored_metrics()

@@ -133,14 +133,14 @@ public static class FaultScenario
             using var limit = new CancellationTokenSource(DrainLimit);
             try
             {
-                await pipeline.Get<QueueWorker>().RunAsync(untilEmpty: true, new WorkerTally(), limit.Token);
+                await pipeline.Get<QueueWorker>().RunAsync(WorkUntil.Empty, new WorkerTally(), limit.Token);
             }
             catch (Exception e)
             {
                 // The worker should outlive a storage fault; if it does not, say so, and finish the queue with a fresh run.
                 violations.Add($"the worker stopped with {e.GetType().Name}: {Cut(e.Message)}");
                 pipeline.StorageRequests.InjectWhen(null);
-                await pipeline.Get<QueueWorker>().RunAsync(untilEmpty: true, new WorkerTally(), limit.Token);
+                await pipeline.Get<QueueWorker>().RunAsync(WorkUntil.Empty, new WorkerTally(), limit.Token);
             }
             if (limit.IsCancellationRequested)
             {

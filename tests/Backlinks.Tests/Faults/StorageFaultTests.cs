@@ -14,9 +14,8 @@ namespace Backlinks.Tests.Faults;
 /// The cases of one test run side by side, each with its own pipeline and storage names: most of their time is
 /// the SDK's retry back-off. docs/storage-faults.md is the table of what these runs show.
 /// </summary>
-[Collection(AzuriteCollection.Name)]
 [Trait("Category", "StorageFaults")]
-public sealed class StorageFaultTests(AzuriteFixture azurite, ITestOutputHelper output)
+public sealed class StorageFaultTests(AzuriteFixture azurite, ITestOutputHelper output) : IClassFixture<AzuriteFixture>
 {
     private static readonly FaultKind[] AllKinds = Enum.GetValues<FaultKind>();
     private static readonly FaultMode[] BothModes = Enum.GetValues<FaultMode>();

@@ -10,9 +10,8 @@ namespace Backlinks.Tests.Faults;
 /// What the fault matrix (<see cref="StorageFaultTests"/>) leaves behind, followed further: a writer lease whose
 /// release was lost, storage that stays down for every delivery of a job, and a job queued twice.
 /// </summary>
-[Collection(AzuriteCollection.Name)]
 [Trait("Category", "StorageFaults")]
-public sealed class StorageOutageTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class StorageOutageTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>, IAsyncLifetime
 {
     private TestPipeline _pipeline = null!;
 
@@ -115,7 +114,7 @@ public sealed class StorageOutageTests(AzuriteFixture azurite) : IAsyncLifetime
         });
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
 
-        await pipeline.Get<Backlinks.Worker.QueueWorker>().RunAsync(untilEmpty: true, new Backlinks.Worker.WorkerTally(), limit.Token);
+        await pipeline.Get<Backlinks.Worker.QueueWorker>().RunAsync(Backlinks.Worker.WorkUntil.Empty, new Backlinks.Worker.WorkerTally(), limit.Token);
 
         Assert.False(limit.IsCancellationRequested, "the worker did not finish");
         Assert.All(failed, kv => Assert.True(kv.Value > FaultRule.SdkTries, $"the {kv.Key} read was not failed and then retried ({kv.Value} requests)"));

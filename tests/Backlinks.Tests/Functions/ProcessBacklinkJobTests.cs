@@ -11,8 +11,7 @@ using Microsoft.Extensions.Logging;
 namespace Backlinks.Tests.Functions;
 
 /// <summary>The queue function with real messages: what lands in storage for every API outcome.</summary>
-[Collection(AzuriteCollection.Name)]
-public sealed class ProcessBacklinkJobTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class ProcessBacklinkJobTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>, IAsyncLifetime
 {
     private TestPipeline _pipeline = null!;
     private QueueHostEmulator _host = null!;

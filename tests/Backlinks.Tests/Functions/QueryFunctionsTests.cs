@@ -7,8 +7,7 @@ using Backlinks.Tests.Infrastructure;
 namespace Backlinks.Tests.Functions;
 
 /// <summary>GET /api/lookups/{jobId} and GET /api/domains/{domain}/metrics.</summary>
-[Collection(AzuriteCollection.Name)]
-public sealed class QueryFunctionsTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class QueryFunctionsTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>, IAsyncLifetime
 {
     private TestPipeline _pipeline = null!;
 

@@ -9,8 +9,7 @@ using Backlinks.Tests.Infrastructure;
 namespace Backlinks.Tests.Functions;
 
 /// <summary>The API key travels in the query string; it must surface nowhere else.</summary>
-[Collection(AzuriteCollection.Name)]
-public sealed class SecretLeakTests(AzuriteFixture azurite)
+public sealed class SecretLeakTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
 {
     [Fact]
     public async Task The_api_key_appears_in_no_log_trace_blob_table_row_queue_message_or_response()

@@ -10,8 +10,7 @@ using Backlinks.Tests.Infrastructure;
 namespace Backlinks.Tests.Functions;
 
 /// <summary>POST /api/lookups against real Azurite: what is answered and what is (not) enqueued.</summary>
-[Collection(AzuriteCollection.Name)]
-public sealed class SubmitLookupsTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class SubmitLookupsTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>, IAsyncLifetime
 {
     private TestPipeline _pipeline = null!;
 

@@ -1,25 +1,56 @@
 namespace Backlinks.Tests.Infrastructure;
 
-/// <summary>A real Azurite (blob, queue, table) shared by the integration tests, started and stopped with them.</summary>
+/// <summary>
+/// A real Azurite (blob, queue, table) for the integration tests. One Azurite serves every test class
+/// at once, so that the classes run in parallel (each test uses its own queue, container and table
+/// names); it starts with the first class that needs it and stops when the last one is done.
+/// </summary>
 public sealed class AzuriteFixture : IAsyncLifetime
 {
-    private AzuriteProcess? _azurite;
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+    private static AzuriteProcess? _shared;
+    private static int _users;
 
-    public string ConnectionString => _azurite?.ConnectionString ?? throw new InvalidOperationException("Azurite has not started.");
+    public string ConnectionString => _shared?.ConnectionString ?? throw new InvalidOperationException("Azurite has not started.");
 
-    public async Task InitializeAsync() => _azurite = await AzuriteProcess.StartAsync(RepoPaths.Root);
+    public async Task InitializeAsync()
+    {
+        await Gate.WaitAsync();
+        try
+        {
+            _shared ??= await AzuriteProcess.StartAsync(RepoPaths.Root);
+            _users++;
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
 
     public async Task DisposeAsync()
     {
-        if (_azurite is not null)
+        await Gate.WaitAsync();
+        try
         {
-            await _azurite.DisposeAsync();
+            if (--_users == 0 && _shared is not null)
+            {
+                await _shared.DisposeAsync();
+                _shared = null;
+            }
+        }
+        finally
+        {
+            Gate.Release();
         }
     }
 }
 
-[CollectionDefinition(Name)]
-public sealed class AzuriteCollection : ICollectionFixture<AzuriteFixture>
+/// <summary>
+/// The tests that measure rates or timings on the real clock: they run alone, after the parallel ones,
+/// so that a loaded machine does not turn their figures into flakes.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TimingSensitiveCollection
 {
-    public const string Name = "azurite";
+    public const string Name = "timing-sensitive";
 }

@@ -62,6 +62,8 @@ public sealed class TestPipeline : IAsyncDisposable
             ["DomDetailer:App"] = "BacklinksTests",
             ["DomDetailer:BaseUrl"] = api.BaseUrl.ToString(),
             ["DomDetailer:TransientRetryDelay"] = "00:00:00",
+            // Storage faults are retried as in production, without its half-second waits.
+            ["Storage:RetryDelay"] = "00:00:00.010",
             ["Storage:JobsQueue"] = $"jobs-{suffix}",
             ["Storage:RawContainer"] = $"raw-{suffix}",
             ["Storage:MetricsTable"] = $"metrics{suffix}",

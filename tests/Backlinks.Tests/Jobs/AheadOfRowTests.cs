@@ -8,8 +8,7 @@ namespace Backlinks.Tests.Jobs;
 /// A message that arrives before its job row records it is looked at again shortly and never counts
 /// toward poison, under the Functions host (the trigger) and the local worker alike.
 /// </summary>
-[Collection(AzuriteCollection.Name)]
-public sealed class AheadOfRowTests(AzuriteFixture azurite)
+public sealed class AheadOfRowTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
 {
     // One failed delivery would already poison a message: being ahead must not count as one.
     private static readonly Dictionary<string, string?> OneDelivery = new()
@@ -41,7 +40,7 @@ public sealed class AheadOfRowTests(AzuriteFixture azurite)
         await pipeline.Storage.JobsQueue.SendMessageAsync(new JobMessage(JobMessage.IdOnlyVersion, id.ToString(), Token: "next", Seq: 1).ToJson());
         var tally = new WorkerTally();
 
-        var run = pipeline.Get<QueueWorker>().RunAsync(untilEmpty: true, tally, CancellationToken.None);
+        var run = pipeline.Get<QueueWorker>().RunAsync(WorkUntil.Empty, tally, CancellationToken.None);
         while (tally.Retried == 0)
         {
             Assert.False(run.IsCompleted, "the worker stopped before it saw the early message");

@@ -12,8 +12,7 @@ using static Backlinks.Tests.Links.LinkTestData;
 namespace Backlinks.Tests.Links;
 
 /// <summary>Reading the link tables back: <c>backlinks links</c>, <c>backlinks refdomains</c> and GET /api/domains/{domain}/backlinks.</summary>
-[Collection(AzuriteCollection.Name)]
-public sealed class LinkReadingTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class LinkReadingTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>, IAsyncLifetime
 {
     private const string Domain = "example.com";
     private static readonly Row Tricky = new("https://tricky.example.net/a,b?q=\"x\"", $"https://{Domain}/", "1", "Say \"hi\", then\r\nleave", "T");

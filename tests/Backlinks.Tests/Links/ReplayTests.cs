@@ -8,8 +8,7 @@ using static Backlinks.Tests.Links.LinkTestData;
 namespace Backlinks.Tests.Links;
 
 /// <summary><c>backlinks replay</c>: the derived tables rebuilt from the raw blobs the jobs stored.</summary>
-[Collection(AzuriteCollection.Name)]
-public sealed class ReplayTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class ReplayTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>, IAsyncLifetime
 {
     private TestPipeline _pipeline = null!;
 

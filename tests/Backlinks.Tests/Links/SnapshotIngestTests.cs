@@ -7,8 +7,7 @@ using static Backlinks.Tests.Links.LinkTestData;
 namespace Backlinks.Tests.Links;
 
 /// <summary>The rules of the link tables, applied to stored snapshots against Azurite.</summary>
-[Collection(AzuriteCollection.Name)]
-public sealed class SnapshotIngestTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class SnapshotIngestTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>, IAsyncLifetime
 {
     private const string Domain = "example.com";
     private static readonly DateTimeOffset T1 = TestPipeline.Start;

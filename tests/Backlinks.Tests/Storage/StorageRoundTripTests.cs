@@ -9,8 +9,7 @@ namespace Backlinks.Tests.Storage;
 /// What one happy-path job costs in storage requests, from its submission to its message's deletion,
 /// counted in the clients' own pipelines. Figures are in the README ("Storage round trips").
 /// </summary>
-[Collection(AzuriteCollection.Name)]
-public sealed class StorageRoundTripTests(AzuriteFixture azurite, ITestOutputHelper output)
+public sealed class StorageRoundTripTests(AzuriteFixture azurite, ITestOutputHelper output) : IClassFixture<AzuriteFixture>
 {
     private const int Jobs = 50;
 
@@ -24,7 +23,7 @@ public sealed class StorageRoundTripTests(AzuriteFixture azurite, ITestOutputHel
         pipeline.StorageRequests.Reset();
 
         await pipeline.SubmitAsync(Enumerable.Range(0, Jobs).Select(i => $"site{i}.example.com"));
-        var tally = await pipeline.Get<QueueWorker>().RunAsync(untilEmpty: true, new WorkerTally(), CancellationToken.None);
+        var tally = await pipeline.Get<QueueWorker>().RunAsync(WorkUntil.Empty, new WorkerTally(), CancellationToken.None);
 
         Assert.Equal(Jobs, tally.Succeeded);
         var all = pipeline.StorageRequests.Log;

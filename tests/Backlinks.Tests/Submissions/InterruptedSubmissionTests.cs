@@ -9,8 +9,7 @@ namespace Backlinks.Tests.Submissions;
 /// Whatever stops a submission, no job stays queued without a message to run it: the message goes
 /// first and carries the job, the row follows, and a job whose row is missing is rebuilt when it runs.
 /// </summary>
-[Collection(AzuriteCollection.Name)]
-public sealed class InterruptedSubmissionTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class InterruptedSubmissionTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>, IAsyncLifetime
 {
     private TestPipeline _pipeline = null!;
 

@@ -10,8 +10,8 @@ using Backlinks.Worker;
 namespace Backlinks.Tests.Throttling;
 
 /// <summary>The shared out-of-credits pause and the shared rate limit.</summary>
-[Collection(AzuriteCollection.Name)]
-public sealed class OneCarefulClientTests(AzuriteFixture azurite)
+[Collection(TimingSensitiveCollection.Name)]
+public sealed class OneCarefulClientTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
 {
     private static Task<JobId> SubmitAsync(TestPipeline pipeline, string domain) => pipeline.CreateJobAsync(domain);
 
@@ -44,7 +44,7 @@ public sealed class OneCarefulClientTests(AzuriteFixture azurite)
         Assert.Equal(JobOutcomeKind.Deferred, (await RunAsync(pipeline, c)).Kind);         // no second probe in the interval
         Assert.Single(pipeline.Api.BalanceCalls);
         Assert.Single(pipeline.Api.Calls);
-        var control = await pipeline.Get<ApiGate>().ReadAsync(CancellationToken.None);
+        var control = await pipeline.Get<AccountState>().ReadControlAsync(CancellationToken.None);
         Assert.Equal(TestPipeline.Start.AddMinutes(45), control!.PauseUntilUtc);
 
         pipeline.Api.Credits = 1000;
@@ -98,7 +98,7 @@ public sealed class OneCarefulClientTests(AzuriteFixture azurite)
         pipeline.Api.Credits = 0;
         await pipeline.SubmitAsync(Enumerable.Range(0, 50).Select(i => $"site{i}.com"));
 
-        var work = pipeline.Get<QueueWorker>().RunAsync(untilEmpty: true, new WorkerTally(), CancellationToken.None);
+        var work = pipeline.Get<QueueWorker>().RunAsync(WorkUntil.Empty, new WorkerTally(), CancellationToken.None);
         while (pipeline.Api.BalanceCalls.Count < 2)
         {
             await Task.WhenAny(work, Task.Delay(50));
@@ -132,7 +132,7 @@ public sealed class OneCarefulClientTests(AzuriteFixture azurite)
         pipeline.Api.RateLimitPerSecond = 10;
         await pipeline.SubmitAsync(Enumerable.Range(0, 40).Select(i => $"site{i}.com"));
 
-        var tally = await pipeline.Get<QueueWorker>().RunAsync(untilEmpty: true, new WorkerTally(), CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(2));
+        var tally = await pipeline.Get<QueueWorker>().RunAsync(WorkUntil.Empty, new WorkerTally(), CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(2));
 
         Assert.Equal(40, tally.Succeeded);
         Assert.Equal(0, tally.Skipped);

@@ -9,8 +9,7 @@ using Backlinks.Throttling;
 namespace Backlinks.Tests.Throttling;
 
 /// <summary>Cache window, force, shared calls and the daily budget, on the fake clock through the processor.</summary>
-[Collection(AzuriteCollection.Name)]
-public sealed class SpendNothingTwiceTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class SpendNothingTwiceTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>, IAsyncLifetime
 {
     private TestPipeline _pipeline = null!;
 

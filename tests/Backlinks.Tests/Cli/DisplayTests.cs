@@ -1,0 +1,18 @@
+using Backlinks.Cli.Output;
+
+namespace Backlinks.Tests.Cli;
+
+public class DisplayTests
+{
+    [Theory]
+    [InlineData("example.com", "example.com")]
+    [InlineData("\u001b]0;title\u0007", @"\x1b]0;title\x07")]
+    [InlineData("a\r\nb\tc", @"a\x0d\x0ab\x09c")]
+    [InlineData("\u009b31m", @"\x9b31m")]
+    [InlineData("abc\u202egnp.exe", @"abc\u202egnp.exe")]
+    [InlineData("ünïcödé", "ünïcödé")]
+    public void Safe_escapes_control_and_bidi_characters_only(string text, string shown) => Assert.Equal(shown, Display.Safe(text));
+
+    [Fact]
+    public void Markup_escapes_spectre_markup_too() => Assert.Equal(@"[[red]]\x1b", Display.Markup("[red]\u001b"));
+}

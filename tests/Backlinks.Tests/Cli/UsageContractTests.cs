@@ -1,0 +1,95 @@
+using System.Text.Json;
+using Backlinks.Cli.Hosting;
+using Backlinks.Tests.Infrastructure;
+
+namespace Backlinks.Tests.Cli;
+
+/// <summary>
+/// The output contract where no storage is involved: usage errors are one line on stderr with a hint to
+/// --help, --json makes stdout one JSON document even on errors, --version and --help say what they must.
+/// </summary>
+public class UsageContractTests
+{
+    private static readonly Dictionary<string, string?> NoSettings = [];
+
+    private static Task<CliRun> RunAsync(params string[] args) => CliRunner.RunAsync(NoSettings, new Dictionary<string, string?>(), [], CancellationToken.None, args);
+
+    [Theory]
+    [InlineData(new[] { "frobnicate" }, "Unknown command 'frobnicate'", "See 'backlinks --help'.")]
+    [InlineData(new[] { "submit" }, "missing required argument 'FILE'", "See 'backlinks submit --help'.")]
+    [InlineData(new[] { "lookup" }, "missing required argument 'DOMAIN'", "See 'backlinks lookup --help'.")]
+    [InlineData(new[] { "work", "--concurrency", "abc" }, "'abc' is not a whole number", "See 'backlinks work --help'.")]
+    [InlineData(new[] { "work", "--concurrency", "0" }, "--concurrency must be between 1 and 64", "See 'backlinks work --help'.")]
+    [InlineData(new[] { "work", "--until-empty", "--until-idle" }, "exclude each other", "See 'backlinks work --help'.")]
+    [InlineData(new[] { "status", "--frob" }, "Unknown option 'frob'", "See 'backlinks status --help'.")]
+    [InlineData(new[] { "submit", "-", "--format", "xml" }, "--format must be text, csv or json", "See 'backlinks submit --help'.")]
+    public async Task A_usage_error_is_one_line_on_stderr_with_a_hint_and_exit_1(string[] args, string message, string hint)
+    {
+        var run = await RunAsync(args);
+
+        Assert.Equal(ExitCodes.Error, run.ExitCode);
+        Assert.Equal("", run.Stdout);
+        var line = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error: ", line);
+        Assert.Contains(message, line);
+        Assert.EndsWith(hint, line.TrimEnd());
+    }
+
+    [Fact]
+    public async Task With_json_a_usage_error_is_also_one_json_document_on_stdout()
+    {
+        var run = await RunAsync("status", "--json", "--frob");
+
+        Assert.Equal(ExitCodes.Error, run.ExitCode);
+        var error = JsonDocument.Parse(run.Stdout).RootElement;
+        Assert.Equal("usage", error.GetProperty("error").GetString());
+        Assert.Contains("Unknown option 'frob'", error.GetProperty("message").GetString());
+        Assert.Contains("Unknown option 'frob'", run.Stderr);
+    }
+
+    [Fact]
+    public async Task Version_prints_the_version_on_stdout()
+    {
+        var run = await RunAsync("--version");
+
+        Assert.Equal(ExitCodes.Ok, run.ExitCode);
+        Assert.Matches(@"^\d+\.\d+\.\d+", run.Stdout.Trim());
+    }
+
+    [Fact]
+    public async Task Help_lists_every_exit_code()
+    {
+        var run = await RunAsync("--help");
+
+        Assert.Equal(ExitCodes.Ok, run.ExitCode);
+        Assert.Contains("EXIT CODES:", run.Stdout);
+        foreach (var (code, meaning) in ExitCodes.Documented)
+        {
+            Assert.Contains($"{code}   {meaning}", run.Stdout);
+        }
+    }
+
+    [Fact]
+    public void The_readme_lists_every_exit_code()
+    {
+        var readme = File.ReadAllText(RepoPaths.Combine("README.md"));
+
+        foreach (var (code, meaning) in ExitCodes.Documented)
+        {
+            Assert.Contains($"| `{code}` | {meaning} |", readme);
+        }
+    }
+
+    [Fact]
+    public async Task Control_characters_in_an_argument_are_escaped_when_printed()
+    {
+        var run = await RunAsync("status", "\u001b]0;owned\u0007\u001b[2J", "--json");
+
+        Assert.DoesNotContain('\u001b', run.Stderr);
+        Assert.DoesNotContain('\u0007', run.Stderr);
+        Assert.Contains(@"'\x1b]0;owned\x07\x1b[2J' is not a job id", run.Stderr);
+        // JSON escapes them its own way, and stays parseable.
+        Assert.DoesNotContain('\u001b', run.Stdout);
+        Assert.Contains("owned", JsonDocument.Parse(run.Stdout).RootElement.GetProperty("message").GetString());
+    }
+}

@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text;
+
+namespace Backlinks.Tests.Infrastructure;
+
+/// <summary>
+/// The built <c>backlinks</c> tool run as a separate process, as a shell or a script runs it: real
+/// stdin, stdout and stderr pipes, exit codes and signals.
+/// </summary>
+public sealed class CliProcess : IAsyncDisposable
+{
+    private static readonly string Configuration =
+        typeof(CliProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
+
+    /// <summary>The tool as the solution build leaves it.</summary>
+    public static string ToolPath { get; } = RepoPaths.Combine("src", "Backlinks.Cli", "bin", Configuration, "net10.0", "Backlinks.Cli.dll");
+
+    private readonly Process _process;
+    private readonly Task<string> _stdout;
+    private readonly Task<string> _stderr;
+    private readonly StringBuilder _stderrSoFar = new();
+
+    private CliProcess(Process process)
+    {
+        _process = process;
+        _stdout = process.StandardOutput.ReadToEndAsync();
+        _stderr = ReadStderrAsync();
+    }
+
+    /// <summary>Starts the tool with <paramref name="environment"/> as its only settings (no inherited DomDetailer or storage variables).</summary>
+    public static CliProcess Start(IReadOnlyDictionary<string, string?> environment, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(ToolPath);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("DomDetailer", StringComparison.OrdinalIgnoreCase) || k.StartsWith("AzureWebJobs", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            start.Environment.Remove(key);
+        }
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+        return new CliProcess(Process.Start(start)!);
+    }
+
+    public static async Task<CliRun> RunAsync(IReadOnlyDictionary<string, string?> environment, byte[] stdin, params string[] args)
+    {
+        await using var process = Start(environment, args);
+        await process.WriteStdinAsync(stdin);
+        return await process.WaitAsync(TimeSpan.FromMinutes(2));
+    }
+
+    public int Id => _process.Id;
+
+    public async Task WriteStdinAsync(byte[] bytes)
+    {
+        await _process.StandardInput.BaseStream.WriteAsync(bytes);
+        _process.StandardInput.Close();
+    }
+
+    /// <summary>What it wrote to stderr so far.</summary>
+    public string StderrSoFar
+    {
+        get
+        {
+            lock (_stderrSoFar)
+            {
+                return _stderrSoFar.ToString();
+            }
+        }
+    }
+
+    public async Task WaitForStderrAsync(string text, TimeSpan timeout)
+    {
+        using var limit = new CancellationTokenSource(timeout);
+        while (!StderrSoFar.Contains(text, StringComparison.Ordinal))
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"the tool exited before printing '{text}': {StderrSoFar}");
+            }
+            await Task.Delay(50, limit.Token);
+        }
+    }
+
+    /// <summary>Sends a POSIX signal, as docker stop, systemd or timeout would.</summary>
+    public void Signal(string name)
+    {
+        using var kill = Process.Start("kill", ["-s", name, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
+    public async Task<CliRun> WaitAsync(TimeSpan timeout)
+    {
+        await _process.WaitForExitAsync().WaitAsync(timeout);
+        return new CliRun(_process.ExitCode, await _stdout, await _stderr);
+    }
+
+    private async Task<string> ReadStderrAsync()
+    {
+        var buffer = new char[4096];
+        int read;
+        while ((read = await _process.StandardError.ReadAsync(buffer)) > 0)
+        {
+            lock (_stderrSoFar)
+            {
+                _stderrSoFar.Append(buffer, 0, read);
+            }
+        }
+        return StderrSoFar;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        _process.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

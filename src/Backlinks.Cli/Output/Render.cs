@@ -48,6 +48,10 @@ internal static class Render
             table.AddRow("Waiting", $"{Markup.Escape(waiting.Reason)} until {waiting.NextAttemptAtUtc:u}");
         }
         table.AddRow("Attempts", Number(job.Attempts));
+        if (job.Retries > 0)
+        {
+            table.AddRow("Retries", Number(job.Retries));
+        }
         table.AddRow("One per domain", job.OnePerDomain ? "yes" : "no");
         table.AddRow("Created (UTC)", job.CreatedAtUtc.ToString("u", CultureInfo.InvariantCulture));
         table.AddRow("Updated (UTC)", job.UpdatedAtUtc.ToString("u", CultureInfo.InvariantCulture));
@@ -61,6 +65,7 @@ internal static class Render
         }
         if (job.Result is { } result)
         {
+            table.AddRow("Served from cache", job.ServedFromCache ? $"yes: the snapshot of job {Markup.Escape(job.SnapshotJobId ?? "")}, no call" : "no");
             table.AddRow("Raw JSON", Markup.Escape(result.RawBlobPath));
             table.AddRow("Backlink rows", result.BacklinkRows?.ToString(CultureInfo.InvariantCulture) ?? "");
         }
@@ -93,6 +98,7 @@ internal static class Render
         JobStatus.Succeeded => "[green]succeeded[/]",
         JobStatus.Failed => "[red]failed[/]",
         JobStatus.Waiting => "[yellow]waiting[/]",
+        JobStatus.Cancelled => "[grey]cancelled[/]",
         _ => status,
     };
 

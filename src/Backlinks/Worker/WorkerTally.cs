@@ -9,6 +9,7 @@ public sealed class WorkerTally
     private int _failed;
     private int _retried;
     private int _skipped;
+    private int _cancelled;
 
     public int Succeeded => Volatile.Read(ref _succeeded);
 
@@ -22,6 +23,9 @@ public sealed class WorkerTally
 
     /// <summary>Messages with nothing to do: already finished, stale, unknown or unreadable.</summary>
     public int Skipped => Volatile.Read(ref _skipped);
+
+    /// <summary>Messages of jobs an operator cancelled: dropped without a call.</summary>
+    public int Cancelled => Volatile.Read(ref _cancelled);
 
     /// <summary>Credits of the calls that returned an answer (3 each), malformed ones included; refused calls and jobs served from a snapshot cost nothing.</summary>
     public int CreditsSpent => Volatile.Read(ref _paidCalls) * Throttling.CreditLedger.CreditsPerCall;
@@ -73,6 +77,9 @@ public sealed class WorkerTally
                 break;
             case Jobs.JobOutcomeKind.Failed:
                 AddFailed();
+                break;
+            case Jobs.JobOutcomeKind.Cancelled:
+                Interlocked.Increment(ref _cancelled);
                 break;
             default:
                 AddSkipped();

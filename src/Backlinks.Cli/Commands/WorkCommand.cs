@@ -63,6 +63,10 @@ internal sealed class WorkCommand(CliContext cli) : AsyncCommand<WorkCommand.Set
             .AddRow($"{tally.Succeeded}", $"{tally.Waiting}", $"{tally.Failed}", $"{tally.Retried}", $"{tally.Skipped}",
                 $"{(settings.Sandbox ? 0 : tally.CreditsSpent)}");
         cli.Console.Write(summary);
+        if (tally.Cancelled > 0)
+        {
+            cli.Console.MarkupLine($"Cancelled: {tally.Cancelled} messages of cancelled jobs were dropped without a call.");
+        }
         if (tally.KeyRejected)
         {
             throw new CliException(KeyRejectedMessage);

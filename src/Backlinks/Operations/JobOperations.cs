@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 namespace Backlinks.Operations;
 
 /// <summary>What an operation on one job came to.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<JobOperationOutcome>))]
+[JsonConverter(typeof(CamelCaseEnumConverter<JobOperationOutcome>))]
 public enum JobOperationOutcome
 {
     /// <summary>Done: the job was re-queued, or cancelled.</summary>

@@ -4,7 +4,7 @@ using Backlinks.Throttling;
 namespace Backlinks.Operations;
 
 /// <summary>What <c>resume</c> found.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<ResumeOutcome>))]
+[JsonConverter(typeof(CamelCaseEnumConverter<ResumeOutcome>))]
 public enum ResumeOutcome
 {
     /// <summary>No pause was on: nothing to do.</summary>

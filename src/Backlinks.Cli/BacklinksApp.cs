@@ -1,4 +1,5 @@
 using Backlinks.Cli.Commands;
+using Backlinks.Cli.Commands.Operations;
 using Backlinks.Cli.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -44,6 +45,14 @@ public static class BacklinksApp
             config.AddCommand<ReplayCommand>("replay")
                 .WithDescription("Rebuild the metrics and link tables from the stored raw JSON: no API call, no credit.")
                 .WithExample("replay", "--domain", "example.com");
+            config.AddCommand<JobsCommand>("jobs")
+                .WithDescription("List jobs, newest first (default: the last 7 days).")
+                .WithExample("jobs", "--status", "failed", "--since", "2026-11-01");
+            config.AddCommand<RetryCommand>("retry")
+                .WithDescription("Queue failed jobs and poisoned messages again, as new attempts of the same jobs.")
+                .WithExample("retry", "--failed");
+            config.AddCommand<CancelCommand>("cancel").WithDescription("Cancel a queued or waiting job: its message is dropped when it arrives.");
+            config.AddCommand<ResumeCommand>("resume").WithDescription("Check the balance now and end the out-of-credits pause if credits are back.");
             config.AddCommand<SandboxCommand>("sandbox").WithDescription("Run the simulated DomDetailer API on loopback (no account, no credits).");
         });
 

@@ -57,6 +57,9 @@ public static class ServiceCollectionExtensions
         services.AddTransient<ApiGate>();
         services.AddTransient<JobProcessor>();
         services.AddTransient<QueueWorker>();
+        services.AddSingleton<Operations.JobListQuery>();
+        services.AddTransient<Operations.JobOperations>();
+        services.AddTransient<Operations.PauseResumer>();
         services.AddBacklinkLinks(configuration);
 
         AddDomDetailerClient(services);

@@ -77,6 +77,10 @@ internal sealed class WorkCommand(CliContext cli) : AsyncCommand<WorkCommand.Set
         await run;
 
         cli.Out.Write(Summary(tally, settings.Sandbox));
+        if (tally.Cancelled > 0)
+        {
+            cli.Error.WriteLine($"Cancelled: {tally.Cancelled} messages of cancelled jobs were dropped without a call.");
+        }
         if (tally.KeyRejected)
         {
             throw new CliException(KeyRejectedMessage, code: "api_key_rejected");

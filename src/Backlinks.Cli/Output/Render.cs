@@ -51,6 +51,10 @@ internal static class Render
             table.AddRow("Waiting", $"{Display.Markup(waiting.Reason)} until {waiting.NextAttemptAtUtc:u}");
         }
         table.AddRow("Attempts", Number(job.Attempts));
+        if (job.Retries > 0)
+        {
+            table.AddRow("Retries", Number(job.Retries));
+        }
         table.AddRow("One per domain", job.OnePerDomain ? "yes" : "no");
         table.AddRow("Created (UTC)", job.CreatedAtUtc.ToString("u", CultureInfo.InvariantCulture));
         table.AddRow("Updated (UTC)", job.UpdatedAtUtc.ToString("u", CultureInfo.InvariantCulture));
@@ -105,6 +109,7 @@ internal static class Render
         JobStatus.Succeeded => "[green]succeeded[/]",
         JobStatus.Failed => "[red]failed[/]",
         JobStatus.Waiting => "[yellow]waiting[/]",
+        JobStatus.Cancelled => "[grey]cancelled[/]",
         _ => status,
     };
 

@@ -27,6 +27,12 @@ public sealed class JobEntity : ITableEntity
     public DateTimeOffset? NextAttemptAtUtc { get; set; }
     public string? LastError { get; set; }
 
+    /// <summary>How many times an operator sent the failed job back to the queue (<c>backlinks retry</c>).</summary>
+    public int Retries { get; set; }
+
+    /// <summary>When the job was last retried: its waits are measured from here, not from its creation.</summary>
+    public DateTimeOffset? RetriedAtUtc { get; set; }
+
     /// <summary>The token of the one queue message that may still run this job; others are stale.</summary>
     public string? MessageToken { get; set; }
 
@@ -130,6 +136,42 @@ public sealed class JobEntity : ITableEntity
     {
         EnsureOpen();
         Complete(JobStatus.Failed, reason, now);
+    }
+
+    /// <summary>True while nothing has started on the job: it may still be cancelled.</summary>
+    public bool IsCancellable() => Status is JobStatus.Queued or JobStatus.Waiting;
+
+    /// <summary>An operator stopped the job before it ran: final, like success and failure.</summary>
+    public void MarkCancelled(DateTimeOffset now)
+    {
+        if (!IsCancellable())
+        {
+            throw new InvalidOperationException($"Job {JobId} is {Status}: only a queued or waiting job can be cancelled.");
+        }
+        Complete(JobStatus.Cancelled, "cancelled by an operator", now);
+    }
+
+    /// <summary>
+    /// The one way out of a final state: an operator sends a failed job back to the queue as a new attempt
+    /// of the same job (its force flag unchanged). Returns the message that carries it from now on (a new
+    /// sequence number and token), which the caller sends before writing this row.
+    /// </summary>
+    public JobMessage MarkRetried(DateTimeOffset now)
+    {
+        if (Status != JobStatus.Failed)
+        {
+            throw new InvalidOperationException($"Job {JobId} is {Status}: only a failed job can be retried.");
+        }
+        Status = JobStatus.Queued;
+        Retries++;
+        RetriedAtUtc = now;
+        WaitReason = null;
+        NextAttemptAtUtc = null;
+        CompletedAtUtc = null;
+        MessageSeq++;
+        MessageToken = Guid.NewGuid().ToString("N");
+        UpdatedAtUtc = now;
+        return JobMessage.For(this);
     }
 
     private void Complete(string status, string? lastError, DateTimeOffset now)

@@ -20,6 +20,9 @@ public enum JobOutcomeKind
 
     /// <summary>The message arrived before its job row recorded it: look again shortly; it is not a failure.</summary>
     AheadOfRow,
+
+    /// <summary>The job was cancelled by an operator: its message is dropped without a call; this message is done.</summary>
+    Cancelled,
 }
 
 public sealed record JobOutcome(JobOutcomeKind Kind, string? JobId, string Detail, DateTimeOffset? NextAttemptAtUtc = null)

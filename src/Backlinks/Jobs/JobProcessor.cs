@@ -269,6 +269,11 @@ public sealed partial class JobProcessor(
             LogUnknownJob(logger, message.JobId);
             return (null, new JobOutcome(JobOutcomeKind.Skipped, message.JobId, "no such job"));
         }
+        if (job.Status == JobStatus.Cancelled)
+        {
+            // An operator cancelled the job: its message is dropped, no call, no credit.
+            return (null, new JobOutcome(JobOutcomeKind.Cancelled, job.JobId, "cancelled by an operator"));
+        }
         if (job.IsTerminal())
         {
             return (null, new JobOutcome(JobOutcomeKind.Skipped, job.JobId, $"already {job.Status}"));
@@ -312,9 +317,11 @@ public sealed partial class JobProcessor(
         var now = time.GetUtcNow();
         var next = now + delay;
         // A rejected key is the operator's to fix: the jobs wait for it, however long, rather than fail.
-        if (reason != WaitReason.InvalidApiKey && next - job.CreatedAtUtc > _backoff.MaxWait)
+        // A retried job waits anew from its retry, not from its creation.
+        var waitingSince = job.RetriedAtUtc ?? job.CreatedAtUtc;
+        if (reason != WaitReason.InvalidApiKey && next - waitingSince > _backoff.MaxWait)
         {
-            return await FailAsync(job, $"gave up: still {explanation} after waiting since {job.CreatedAtUtc:u} (limit {_backoff.MaxWait})", cancellationToken);
+            return await FailAsync(job, $"gave up: still {explanation} after waiting since {waitingSince:u} (limit {_backoff.MaxWait})", cancellationToken);
         }
 
         // Send first, then record it: if recording fails, this message is retried and re-sends with the

@@ -9,7 +9,10 @@ public static class JobStatus
     public const string Succeeded = "succeeded";
     public const string Failed = "failed";
 
-    public static readonly IReadOnlyList<string> All = [Queued, Running, Waiting, Succeeded, Failed];
+    /// <summary>Stopped by an operator before it ran (<c>backlinks cancel</c>): final, its message is dropped when it arrives.</summary>
+    public const string Cancelled = "cancelled";
 
-    public static bool IsTerminal(string status) => status is Succeeded or Failed;
+    public static readonly IReadOnlyList<string> All = [Queued, Running, Waiting, Succeeded, Failed, Cancelled];
+
+    public static bool IsTerminal(string status) => status is Succeeded or Failed or Cancelled;
 }

@@ -25,7 +25,8 @@ public sealed class JobQueries(JobStore jobs, MetricsStore metrics)
             ? new JobWaitView(job.WaitReason, job.NextAttemptAtUtc)
             : null;
         return new JobView(job.JobId, job.Domain, job.Status, job.OnePerDomain, job.Force, job.Attempts,
-            job.CreatedAtUtc, job.UpdatedAtUtc, job.CompletedAtUtc, waiting, job.LastError, result);
+            job.CreatedAtUtc, job.UpdatedAtUtc, job.CompletedAtUtc, waiting, job.LastError, result,
+            job.ServedFromCache, job.SnapshotJobId, job.Retries);
     }
 
     /// <summary>The latest snapshot of an already normalized domain, or null when none is stored.</summary>

@@ -1,6 +1,9 @@
 namespace Backlinks.Queries;
 
-/// <summary>A job as callers see it.</summary>
+/// <summary>
+/// A job as callers see it. <see cref="ServedFromCache"/>: the job took a stored snapshot (<see cref="SnapshotJobId"/>'s)
+/// instead of calling the API. <see cref="Retries"/>: how often an operator re-queued it after it failed.
+/// </summary>
 public sealed record JobView(
     string JobId,
     string Domain,
@@ -13,4 +16,7 @@ public sealed record JobView(
     DateTimeOffset? CompletedAtUtc,
     JobWaitView? Waiting,
     string? LastError,
-    JobResultView? Result);
+    JobResultView? Result,
+    bool ServedFromCache = false,
+    string? SnapshotJobId = null,
+    int Retries = 0);

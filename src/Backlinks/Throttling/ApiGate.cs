@@ -85,6 +85,31 @@ public sealed partial class ApiGate(
         return await ProbeAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// An operator's "credits are back": the pause's probe, run now instead of at the interval's end. The
+    /// pause ends if the balance allows a call; if not, it goes on as after any probe. Returns the
+    /// control row as the probe left it (null when the account was never paused).
+    /// </summary>
+    public async Task<(bool WasPaused, GateDecision Decision, ApiControlEntity? Row)> ProbeNowAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var claimed = await UpdateAsync(current =>
+        {
+            if (current is not { PauseActive: true })
+            {
+                return null;
+            }
+            current.ProbeLeaseUntilUtc = now + ProbeLease;
+            return current;
+        }, cancellationToken);
+        if (claimed is null)
+        {
+            return (false, GateDecision.Open, await state.ReadControlAsync(cancellationToken));
+        }
+        var decision = await ProbeAsync(cancellationToken);
+        return (true, decision, await state.ReadControlAsync(cancellationToken));
+    }
+
     /// <summary>What the jobs wait for while the account's pause is on: credits, or a key the API accepts.</summary>
     private static string PausedFor(ApiControlEntity row) =>
         row.PauseReason == WaitReason.InvalidApiKey ? WaitReason.InvalidApiKey : WaitReason.SharedPause;

@@ -20,6 +20,7 @@ public sealed class WorkerTally
     private int _keyRejected;
     private Action? _keyRejectedHandler;
     private DateTimeOffset? _lastRetryDue;
+    private int _cancelled;
 
     /// <summary>Jobs fetched and stored, or served from a stored snapshot.</summary>
     public int Succeeded => Volatile.Read(ref _succeeded);
@@ -43,6 +44,9 @@ public sealed class WorkerTally
 
     /// <summary>Messages with nothing to do for a job this run has not seen: already finished, stale, unknown or unreadable.</summary>
     public int Skipped => Volatile.Read(ref _skipped);
+
+    /// <summary>Jobs an operator cancelled whose message came by: dropped without a call.</summary>
+    public int Cancelled => Volatile.Read(ref _cancelled);
 
     /// <summary>Credits of the calls that returned an answer (3 each), malformed ones included; refused calls and jobs served from a snapshot cost nothing.</summary>
     public int CreditsSpent => Volatile.Read(ref _paidCalls) * CreditLedger.CreditsPerCall;
@@ -161,6 +165,9 @@ public sealed class WorkerTally
                 break;
             case JobOutcomeKind.Deferred:
                 _waiting += by;
+                break;
+            case JobOutcomeKind.Cancelled:
+                _cancelled += by;
                 break;
         }
     }

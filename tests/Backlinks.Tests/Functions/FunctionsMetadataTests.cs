@@ -28,7 +28,7 @@ public class FunctionsMetadataTests
     public void Exactly_the_expected_functions_are_declared()
     {
         Assert.Equal(
-            ["FailPoisonedBacklinkJob", "GetDomainBacklinks", "GetDomainMetrics", "GetLookup", "GetStatus", "ProcessBacklinkJob", "SubmitLookups"],
+            ["CancelJob", "FailPoisonedBacklinkJob", "GetDomainBacklinks", "GetDomainMetrics", "GetLookup", "GetStatus", "ListJobs", "ProcessBacklinkJob", "ResumeApi", "RetryJob", "SubmitLookups"],
             Metadata().EnumerateArray().Select(f => f.GetProperty("name").GetString()).Order());
         Assert.All(Metadata().EnumerateArray(), f => Assert.Equal("dotnet-isolated", f.GetProperty("language").GetString()));
     }
@@ -45,6 +45,21 @@ public class FunctionsMetadataTests
 
         Assert.Equal("httpTrigger", trigger.GetProperty("type").GetString());
         Assert.Equal("Function", trigger.GetProperty("authLevel").GetString());
+        Assert.Equal(route, trigger.GetProperty("route").GetString());
+        Assert.Equal([method], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+    }
+
+    [Theory]
+    [InlineData("ListJobs", "get", "jobs")]
+    [InlineData("RetryJob", "post", "jobs/{jobId}/retry")]
+    [InlineData("CancelJob", "post", "jobs/{jobId}/cancel")]
+    [InlineData("ResumeApi", "post", "control/resume")]
+    public void Operations_functions_have_their_route_method_and_need_the_admin_key(string function, string method, string route)
+    {
+        var trigger = Trigger(function);
+
+        Assert.Equal("httpTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal("Admin", trigger.GetProperty("authLevel").GetString());
         Assert.Equal(route, trigger.GetProperty("route").GetString());
         Assert.Equal([method], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
     }

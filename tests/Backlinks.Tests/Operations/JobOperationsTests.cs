@@ -1,0 +1,237 @@
+using Backlinks.Jobs;
+using Backlinks.Operations;
+using Backlinks.Tests.Infrastructure;
+using Backlinks.Throttling;
+
+namespace Backlinks.Tests.Operations;
+
+/// <summary>Retry, cancel and resume against Azurite and the fake API, on the fake clock.</summary>
+public sealed class JobOperationsTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>, IAsyncLifetime
+{
+    private TestPipeline _pipeline = null!;
+
+    public async Task InitializeAsync() => _pipeline = await TestPipeline.StartAsync(azurite);
+
+    public async Task DisposeAsync() => await _pipeline.DisposeAsync();
+
+    private JobOperations Operations => _pipeline.Get<JobOperations>();
+
+    private Task<JobEntity?> RowAsync(JobId id) => _pipeline.Get<JobStore>().GetAsync(id, CancellationToken.None);
+
+    private async Task<int> DepthAsync(Azure.Storage.Queues.QueueClient queue) => (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount;
+
+    private async Task<JobId> SubmitOneAsync(string domain, bool force = false) =>
+        JobId.TryParse((await _pipeline.SubmitAsync([domain], force: force)).Response!.Accepted.Single().JobId, out var id) ? id : throw new InvalidOperationException();
+
+    [Fact]
+    public async Task A_failed_job_is_retried_as_a_new_attempt_of_the_same_job_without_force()
+    {
+        var id = await SubmitOneAsync("refused.com");
+        _pipeline.Api.Script(SandboxAnswer.BadRequest());
+        await new QueueHostEmulator(_pipeline).DrainAsync();
+        Assert.Equal(JobStatus.Failed, (await RowAsync(id))!.Status);
+
+        _pipeline.Time.Advance(TimeSpan.FromHours(1));
+        var result = await Operations.RetryAsync(id, CancellationToken.None);
+
+        Assert.Equal(JobOperationOutcome.Done, result.Outcome);
+        var row = (await RowAsync(id))!;
+        Assert.Equal((JobStatus.Queued, 1, false, (DateTimeOffset?)null), (row.Status, row.Retries, row.Force, row.CompletedAtUtc));
+        Assert.Equal(_pipeline.Time.GetUtcNow(), row.RetriedAtUtc);
+        var message = Assert.Single((await _pipeline.Storage.JobsQueue.PeekMessagesAsync(32)).Value);
+        Assert.True(JobMessage.TryParse(message.Body.ToString(), out var sent, out _));
+        Assert.Equal((id.ToString(), false, row.MessageSeq, row.MessageToken), (sent.JobId, sent.Force, sent.Seq, sent.Token));
+
+        await new QueueHostEmulator(_pipeline).DrainAsync();
+        var done = (await RowAsync(id))!;
+        Assert.Equal((JobStatus.Succeeded, 2), (done.Status, done.Attempts));
+        Assert.Equal(2, _pipeline.Api.Calls.Count);
+    }
+
+    [Fact]
+    public async Task A_retried_job_waits_anew_from_its_retry_not_from_its_creation()
+    {
+        var id = await SubmitOneAsync("late.com");
+        _pipeline.Api.Script(SandboxAnswer.BadRequest());
+        await new QueueHostEmulator(_pipeline).DrainAsync();
+        _pipeline.Time.Advance(TimeSpan.FromDays(5)); // beyond Backoff:MaxWait (72 h) since the job was created
+
+        await Operations.RetryAsync(id, CancellationToken.None);
+        _pipeline.Api.Script(SandboxAnswer.RateLimited("60"));
+        var outcome = await _pipeline.RunJobAsync(id);
+
+        Assert.Equal(JobOutcomeKind.Deferred, outcome.Kind);
+    }
+
+    [Fact]
+    public async Task Retrying_a_job_that_is_not_failed_is_a_conflict_and_an_unknown_id_is_not_found()
+    {
+        var queued = await _pipeline.CreateJobAsync("queued.com");
+
+        var conflict = await Operations.RetryAsync(queued, CancellationToken.None);
+        var unknown = await Operations.RetryAsync(JobId.New(TestPipeline.Start), CancellationToken.None);
+
+        Assert.Equal(JobOperationOutcome.Conflict, conflict.Outcome);
+        Assert.Equal($"job {queued} is queued and cannot be retried: only a failed job can be retried.", conflict.Message);
+        Assert.Equal(JobOperationOutcome.NotFound, unknown.Outcome);
+        Assert.Equal(0, (await RowAsync(queued))!.Retries);
+        Assert.Equal(0, await DepthAsync(_pipeline.Storage.JobsQueue));
+    }
+
+    [Fact]
+    public async Task A_poisoned_message_is_requeued_and_removed_from_the_poison_queue()
+    {
+        var id = await SubmitOneAsync("flaky.com");
+        _pipeline.Api.Script(Enumerable.Repeat(SandboxAnswer.ServerError(), 6).ToArray());
+        // The host moved the message to poison after 2 deliveries; its poison handler has not run yet.
+        await new QueueHostEmulator(_pipeline, maxDequeueCount: 2).DrainAsync();
+        Assert.Equal(1, await DepthAsync(_pipeline.Storage.PoisonQueue));
+        Assert.Equal(JobStatus.Queued, (await RowAsync(id))!.Status);
+
+        var result = await Operations.RetryFailedAsync(TestPipeline.Start.AddDays(-7), CancellationToken.None);
+
+        Assert.Equal(id.ToString(), Assert.Single(result.Retried).JobId);
+        Assert.Equal((1, 0), (result.PoisonMessagesRemoved, result.PoisonMessagesLeft));
+        Assert.Equal(0, await DepthAsync(_pipeline.Storage.PoisonQueue));
+        Assert.Equal(1, await DepthAsync(_pipeline.Storage.JobsQueue));
+        var row = (await RowAsync(id))!;
+        Assert.Equal((JobStatus.Queued, 1), (row.Status, row.Retries));
+
+        var calls = _pipeline.Api.Calls.Count;
+        await new QueueHostEmulator(_pipeline).DrainAsync();
+        Assert.Equal(JobStatus.Succeeded, (await RowAsync(id))!.Status);
+        Assert.Equal(calls + 1, _pipeline.Api.Calls.Count);
+    }
+
+    [Fact]
+    public async Task Retrying_a_failed_job_removes_the_poison_message_the_local_worker_left_and_leaves_others()
+    {
+        var poisoned = await SubmitOneAsync("flaky.com");
+        _pipeline.Api.Script(Enumerable.Repeat(SandboxAnswer.ServerError(), 6).ToArray());
+        await new QueueHostEmulator(_pipeline, maxDequeueCount: 2).DrainAsync();
+        // The local worker copies the message to poison and fails the job itself, leaving the poison message.
+        var poisonBody = (await _pipeline.Storage.PoisonQueue.PeekMessageAsync()).Value.Body.ToString();
+        await _pipeline.Get<JobProcessor>().FailPoisonedAsync(poisonBody, CancellationToken.None);
+        // A stray poison message of a job that succeeded stays where it is.
+        var finished = await _pipeline.CreateJobAsync("fine.com");
+        Assert.Equal(JobOutcomeKind.Succeeded, (await _pipeline.RunJobAsync(finished)).Kind);
+        await _pipeline.Storage.PoisonQueue.SendMessageAsync(JobMessage.For((await RowAsync(finished))!).ToJson());
+        Assert.Equal(JobStatus.Failed, (await RowAsync(poisoned))!.Status);
+
+        var result = await Operations.RetryAsync(poisoned, CancellationToken.None);
+
+        Assert.Equal((JobOperationOutcome.Done, 1), (result.Outcome, result.PoisonMessagesRemoved));
+        var left = Assert.Single((await _pipeline.Storage.PoisonQueue.PeekMessagesAsync(32)).Value);
+        Assert.Contains(finished.ToString(), left.Body.ToString());
+    }
+
+    [Fact]
+    public async Task Retry_failed_takes_the_failed_jobs_since_its_date_only()
+    {
+        var old = await _pipeline.CreateJobAsync("old.com");
+        _pipeline.Time.Advance(TimeSpan.FromDays(10));
+        var recent = await _pipeline.CreateJobAsync("recent.com");
+        foreach (var id in new[] { old, recent })
+        {
+            var row = (await RowAsync(id))!;
+            row.MarkFailed("gave up", _pipeline.Time.GetUtcNow());
+            await _pipeline.Get<JobStore>().TryReplaceAsync(row, CancellationToken.None);
+        }
+
+        var result = await Operations.RetryFailedAsync(_pipeline.Time.GetUtcNow().AddDays(-7), CancellationToken.None);
+
+        Assert.Equal(recent.ToString(), Assert.Single(result.Retried).JobId);
+        Assert.Equal(JobStatus.Failed, (await RowAsync(old))!.Status);
+        Assert.Equal(JobStatus.Queued, (await RowAsync(recent))!.Status);
+    }
+
+    [Fact]
+    public async Task A_cancelled_job_drops_its_message_when_it_arrives_without_a_call()
+    {
+        var id = await SubmitOneAsync("unwanted.com");
+
+        var result = await Operations.CancelAsync(id, CancellationToken.None);
+
+        Assert.Equal(JobOperationOutcome.Done, result.Outcome);
+        Assert.Equal(JobStatus.Cancelled, (await RowAsync(id))!.Status);
+        Assert.Equal(1, await new QueueHostEmulator(_pipeline).DrainAsync());
+        Assert.Empty(_pipeline.Api.Calls);
+        Assert.Equal(0, await DepthAsync(_pipeline.Storage.JobsQueue));
+        var row = (await RowAsync(id))!;
+        Assert.Equal((JobStatus.Cancelled, 0, _pipeline.Time.GetUtcNow()), (row.Status, row.Attempts, row.CompletedAtUtc));
+        Assert.Equal(JobOutcomeKind.Cancelled, (await _pipeline.RunJobAsync(id)).Kind);
+        Assert.Equal(0, _pipeline.Api.CreditsSpent);
+    }
+
+    [Fact]
+    public async Task A_waiting_job_can_be_cancelled_a_final_one_cannot_and_a_cancelled_one_stays_cancelled()
+    {
+        var waiting = await _pipeline.CreateJobAsync("waiting.com");
+        _pipeline.Api.Script(SandboxAnswer.RateLimited("60"));
+        Assert.Equal(JobOutcomeKind.Deferred, (await _pipeline.RunJobAsync(waiting)).Kind);
+        var done = await _pipeline.CreateJobAsync("done.com");
+        _pipeline.Time.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(JobOutcomeKind.Succeeded, (await _pipeline.RunJobAsync(done)).Kind);
+
+        Assert.Equal(JobOperationOutcome.Done, (await Operations.CancelAsync(waiting, CancellationToken.None)).Outcome);
+        var final = await Operations.CancelAsync(done, CancellationToken.None);
+        var twice = await Operations.CancelAsync(waiting, CancellationToken.None);
+        var retried = await Operations.RetryAsync(waiting, CancellationToken.None);
+
+        Assert.Equal(JobOperationOutcome.Conflict, final.Outcome);
+        Assert.Equal($"job {done} is succeeded and cannot be cancelled: only a queued or waiting job can be cancelled.", final.Message);
+        Assert.Equal(JobOperationOutcome.Conflict, twice.Outcome);
+        Assert.Equal(JobOperationOutcome.Conflict, retried.Outcome);
+        Assert.Equal(JobStatus.Cancelled, (await RowAsync(waiting))!.Status);
+        Assert.Throws<InvalidOperationException>(() => (new JobEntity { JobId = "x", Status = JobStatus.Cancelled }).MarkRunning(TestPipeline.Start));
+    }
+
+    [Fact]
+    public async Task Resume_with_credits_back_ends_the_pause_at_once()
+    {
+        await StartPauseAsync();
+        _pipeline.Api.Credits = 1000;
+
+        var result = await _pipeline.Get<PauseResumer>().ResumeAsync(CancellationToken.None);
+
+        Assert.Equal((ResumeOutcome.Resumed, 1000L), (result.Outcome, result.BalanceUnits));
+        Assert.Single(_pipeline.Api.BalanceCalls);
+        Assert.False((await _pipeline.Get<AccountState>().ReadControlAsync(CancellationToken.None))!.PauseActive);
+        Assert.True((await _pipeline.Get<ApiGate>().CheckAsync(CancellationToken.None)).MayCall);
+    }
+
+    [Fact]
+    public async Task Resume_while_still_out_of_credits_keeps_the_pause_and_says_the_balance()
+    {
+        await StartPauseAsync();
+        _pipeline.Api.Credits = 2;
+
+        var result = await _pipeline.Get<PauseResumer>().ResumeAsync(CancellationToken.None);
+
+        Assert.Equal((ResumeOutcome.StillPaused, 2L, WaitReason.OutOfCredits), (result.Outcome, result.BalanceUnits, result.PauseReason));
+        Assert.StartsWith("still out of credits: the balance is 2 credits and a call needs 3.", result.Message);
+        var control = (await _pipeline.Get<AccountState>().ReadControlAsync(CancellationToken.None))!;
+        Assert.True(control.PauseActive);
+        Assert.Equal(control.PauseUntilUtc, result.NextProbeAtUtc);
+        Assert.False((await _pipeline.Get<ApiGate>().CheckAsync(CancellationToken.None)).MayCall);
+    }
+
+    [Fact]
+    public async Task Resume_without_a_pause_changes_nothing_and_asks_nothing()
+    {
+        var result = await _pipeline.Get<PauseResumer>().ResumeAsync(CancellationToken.None);
+
+        Assert.Equal(ResumeOutcome.NotPaused, result.Outcome);
+        Assert.Empty(_pipeline.Api.BalanceCalls);
+        Assert.Null(await _pipeline.Get<AccountState>().ReadControlAsync(CancellationToken.None));
+    }
+
+    /// <summary>A job meets a 402: the app-wide out-of-credits pause starts.</summary>
+    private async Task StartPauseAsync()
+    {
+        _pipeline.Api.Credits = 0;
+        var id = await _pipeline.CreateJobAsync("a.com");
+        Assert.Equal(JobOutcomeKind.Deferred, (await _pipeline.RunJobAsync(id)).Kind);
+        Assert.True((await _pipeline.Get<AccountState>().ReadControlAsync(CancellationToken.None))!.PauseActive);
+    }
+}

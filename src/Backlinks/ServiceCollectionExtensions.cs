@@ -6,6 +6,7 @@ using Backlinks.Queries;
 using Backlinks.Storage;
 using Backlinks.Submissions;
 using Backlinks.Throttling;
+using Backlinks.Watching;
 using Backlinks.Worker;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
@@ -58,6 +59,7 @@ public static class ServiceCollectionExtensions
         services.AddTransient<JobProcessor>();
         services.AddTransient<QueueWorker>();
         services.AddBacklinkLinks(configuration);
+        services.AddBacklinkWatchList(configuration);
 
         AddDomDetailerClient(services);
         return services;

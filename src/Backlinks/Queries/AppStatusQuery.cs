@@ -2,11 +2,12 @@ using Azure.Data.Tables;
 using Backlinks.Jobs;
 using Backlinks.Storage;
 using Backlinks.Throttling;
+using Backlinks.Watching;
 
 namespace Backlinks.Queries;
 
 /// <summary>Read side: the app as a whole, for <c>GET /api/status</c> and <c>backlinks status</c>.</summary>
-public sealed class AppStatusQuery(StorageClients storage, ApiGate gate, CreditLedger ledger, TimeProvider time)
+public sealed class AppStatusQuery(StorageClients storage, ApiGate gate, CreditLedger ledger, WatchListStore watchList, TimeProvider time)
 {
     public async Task<AppStatusView> GetAsync(CancellationToken cancellationToken)
     {
@@ -15,6 +16,8 @@ public sealed class AppStatusQuery(StorageClients storage, ApiGate gate, CreditL
         var poison = storage.PoisonQueue.GetPropertiesAsync(cancellationToken);
         var control = gate.ReadAsync(cancellationToken);
         var spent = ledger.SpentAsync(now, cancellationToken);
+        // One query of the whole watch list: it is small (one row per watched domain).
+        var watched = watchList.ListAsync(null, cancellationToken);
 
         // Reads only the Status column; a full scan, so its cost grows with the jobs kept.
         var byStatus = new SortedDictionary<string, int>(JobStatus.All.ToDictionary(s => s, _ => 0), StringComparer.Ordinal);
@@ -37,6 +40,7 @@ public sealed class AppStatusQuery(StorageClients storage, ApiGate gate, CreditL
             api?.NotBeforeUtc > now ? api.NotBeforeUtc : null,
             await spent,
             ledger.DailyBudget > 0 ? ledger.DailyBudget : null,
-            balance);
+            balance,
+            WatchListSummary.From(await watched, now, ledger.DailyBudget, await spent));
     }
 }

@@ -1,6 +1,8 @@
+using Backlinks.Watching;
+
 namespace Backlinks.Queries;
 
-/// <summary>The app as a whole: queues, jobs by state, the pause if any, spend and balance.</summary>
+/// <summary>The app as a whole: queues, jobs by state, the pause if any, spend and balance, the watch list.</summary>
 public sealed record AppStatusView(
     int QueueDepth,
     int PoisonDepth,
@@ -9,4 +11,5 @@ public sealed record AppStatusView(
     DateTimeOffset? NotBeforeUtc,
     int CreditsSpentToday,
     int? DailyCreditBudget,
-    BalanceView? LastKnownBalance);
+    BalanceView? LastKnownBalance,
+    WatchListSummary WatchList);

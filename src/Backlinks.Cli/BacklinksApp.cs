@@ -1,4 +1,5 @@
 using Backlinks.Cli.Commands;
+using Backlinks.Cli.Commands.Watch;
 using Backlinks.Cli.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -38,6 +39,16 @@ public static class BacklinksApp
             config.AddCommand<ReplayCommand>("replay")
                 .WithDescription("Rebuild the metrics and link tables from the stored raw JSON: no API call, no credit.")
                 .WithExample("replay", "--domain", "example.com");
+            config.AddBranch("watch", watch =>
+            {
+                watch.SetDescription("The watch list: domains refreshed on a schedule, within the daily budget.");
+                watch.AddCommand<WatchAddCommand>("add")
+                    .WithDescription("Watch domains (arguments, a file or stdin), or edit their entries.")
+                    .WithExample("watch", "add", "clients.txt", "--group", "clients", "--every", "7d");
+                watch.AddCommand<WatchListCommand>("list").WithDescription("Show the watch list.");
+                watch.AddCommand<WatchRemoveCommand>("remove").WithDescription("Stop watching domains.");
+                watch.AddCommand<WatchRunCommand>("run").WithDescription("Queue the due entries now, as the scheduled refresh does.");
+            });
             config.AddCommand<SandboxCommand>("sandbox").WithDescription("Run the simulated DomDetailer API on loopback (no account, no credits).");
         });
         // Spectre reads a lone "-" as an option without a name; it means stdin here, as in most tools.

@@ -38,7 +38,7 @@ internal sealed class SubmitCommand(CliContext cli) : AsyncCommand<SubmitCommand
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var body = await ReadAsync(settings.File, cancellationToken);
+        var body = await ReadAsync(cli, settings.File, cancellationToken);
         var format = settings.File == StdinArgument ? LookupRequestParser.FormatFor(null, body)!.Value : LookupRequestParser.FormatForFile(settings.File, body);
         var input = new SubmissionInput(body, format, settings.OnePerDomain, settings.Force);
 
@@ -66,7 +66,8 @@ internal sealed class SubmitCommand(CliContext cli) : AsyncCommand<SubmitCommand
         }
     }
 
-    private async Task<byte[]> ReadAsync(string file, CancellationToken cancellationToken)
+    /// <summary>Reads a file or stdin ('-') within the submission limit: the one reader of domain lists (submit, watch add).</summary>
+    internal static async Task<byte[]> ReadAsync(CliContext cli, string file, CancellationToken cancellationToken)
     {
         byte[]? body;
         if (file == StdinArgument)

@@ -97,15 +97,9 @@ public sealed class WatchListStore(StorageClients storage, TimeProvider time)
     /// <summary>Removes an entry; false when the domain is not watched.</summary>
     public async Task<bool> RemoveAsync(string domain, CancellationToken cancellationToken)
     {
-        try
-        {
-            await Table.DeleteEntityAsync(domain, WatchEntryEntity.Row, ETag.All, cancellationToken);
-            return true;
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            return false;
-        }
+        // The SDK answers a missing entity with its 404 response rather than an exception.
+        var response = await Table.DeleteEntityAsync(domain, WatchEntryEntity.Row, ETag.All, cancellationToken);
+        return response.Status != 404;
     }
 
     /// <summary>

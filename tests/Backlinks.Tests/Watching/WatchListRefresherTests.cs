@@ -136,6 +136,26 @@ public sealed class WatchListRefresherTests(AzuriteFixture azurite) : IAsyncLife
     }
 
     [Fact]
+    public async Task An_entry_whose_message_could_not_be_sent_stays_due_for_the_next_run()
+    {
+        await WatchAsync("example.com");
+        _pipeline.StorageRequests.FailWhen(r => r.Method == "POST" && r.Resource == _pipeline.Storage.JobsQueue.Name
+            ? new Azure.RequestFailedException(503, "The server is busy.")
+            : null);
+
+        var failed = await RunAsync();
+
+        Assert.Equal((0, 1), (failed.Queued, failed.NotQueued));
+        Assert.Contains("storage failed", failed.Error);
+        var entry = await EntryAsync("example.com");
+        Assert.Equal((TestPipeline.Start, (DateTimeOffset?)null, (string?)null), (entry.NextDueUtc, entry.LastQueuedUtc, entry.LastJobId));
+
+        _pipeline.StorageRequests.FailWhen(null);
+        Assert.Equal(1, (await RunAsync()).Queued);
+        Assert.Equal(1, await MessagesAsync());
+    }
+
+    [Fact]
     public async Task A_watched_domain_fetched_within_the_cache_window_is_served_from_its_snapshot()
     {
         var submitted = await _pipeline.SubmitAsync(["example.com"]);

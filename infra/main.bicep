@@ -72,6 +72,10 @@ param instanceMemoryMB int = 2048
 @minValue(0)
 param dailyCreditBudget int = 0
 
+@description('When the watch list is refreshed (WatchList__Schedule): an NCRONTAB expression with seconds. Every 15 minutes by default.')
+@minLength(1)
+param watchListSchedule string = '0 */15 * * * *'
+
 @description('Raw JSON blobs move to the cool tier after this many days.')
 @minValue(1)
 param rawBlobCoolAfterDays int = 30
@@ -187,6 +191,7 @@ module functionApp 'app/function-app.bicep' = {
     instanceMemoryMB: instanceMemoryMB
     domDetailerApp: domDetailerApp
     dailyCreditBudget: dailyCreditBudget
+    watchListSchedule: watchListSchedule
     backoff: backoff
   }
 }

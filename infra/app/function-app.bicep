@@ -31,6 +31,9 @@ param jobsQueueName string
 @description('Credits per UTC day (Budget__DailyCredits); 0 is no budget.')
 param dailyCreditBudget int
 
+@description('The RefreshWatchList schedule (WatchList__Schedule), an NCRONTAB expression.')
+param watchListSchedule string
+
 @description('Backoff__* settings: RateLimitBaseDelay, RateLimitMaxDelay, CreditsInitialDelay, CreditsMaxDelay, MaxWait.')
 param backoff object
 
@@ -105,6 +108,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       // The queue triggers resolve %Storage:JobsQueue%: without this setting the host would not index them.
       Storage__JobsQueue: jobsQueueName
       Budget__DailyCredits: string(dailyCreditBudget)
+      // The timer trigger resolves %WatchList:Schedule%: without this setting the host would not index it.
+      WatchList__Schedule: watchListSchedule
       Backoff__RateLimitBaseDelay: backoff.RateLimitBaseDelay
       Backoff__RateLimitMaxDelay: backoff.RateLimitMaxDelay
       Backoff__CreditsInitialDelay: backoff.CreditsInitialDelay

@@ -1,5 +1,5 @@
 // The storage account and everything the app stores: the job queue and its poison queue, the raw
-// JSON container, the metrics, job and link tables, and the container Flex Consumption deploys from.
+// JSON container, the metrics, job, link and watch-list tables, and the container Flex Consumption deploys from.
 // Shared keys are off: every client (the Functions host, the app, people) signs in with Entra ID.
 param name string
 param location string
@@ -22,7 +22,7 @@ var rawContainerName = 'backlinks-raw'
 // The Functions host names the poison queue after the jobs queue; the app reads the name from Storage__JobsQueue.
 var jobsQueueName = 'backlink-jobs'
 var queueNames = [jobsQueueName, '${jobsQueueName}-poison']
-var tableNames = ['backlinkmetrics', 'backlinkmetricslatest', 'backlinkjobs', 'backlinkcontrol', 'backlinkrows', 'backlinkchanges', 'backlinkrefdomains']
+var tableNames = ['backlinkmetrics', 'backlinkmetricslatest', 'backlinkjobs', 'backlinkcontrol', 'backlinkrows', 'backlinkchanges', 'backlinkrefdomains', 'backlinkwatchlist']
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name

@@ -1,5 +1,6 @@
 using Backlinks.Cli.Commands;
 using Backlinks.Cli.Commands.Operations;
+using Backlinks.Cli.Commands.Watch;
 using Backlinks.Cli.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -53,6 +54,16 @@ public static class BacklinksApp
                 .WithExample("retry", "--failed");
             config.AddCommand<CancelCommand>("cancel").WithDescription("Cancel a queued or waiting job: its message is dropped when it arrives.");
             config.AddCommand<ResumeCommand>("resume").WithDescription("Check the balance now and end the out-of-credits pause if credits are back.");
+            config.AddBranch("watch", watch =>
+            {
+                watch.SetDescription("The watch list: domains refreshed on a schedule, within the daily budget.");
+                watch.AddCommand<WatchAddCommand>("add")
+                    .WithDescription("Watch domains (arguments, a file or stdin), or edit their entries.")
+                    .WithExample("watch", "add", "clients.txt", "--group", "clients", "--every", "7d");
+                watch.AddCommand<WatchListCommand>("list").WithDescription("Show the watch list.");
+                watch.AddCommand<WatchRemoveCommand>("remove").WithDescription("Stop watching domains.");
+                watch.AddCommand<WatchRunCommand>("run").WithDescription("Queue the due entries now, as the scheduled refresh does.");
+            });
             config.AddCommand<SandboxCommand>("sandbox").WithDescription("Run the simulated DomDetailer API on loopback (no account, no credits).");
         });
 

@@ -6,6 +6,7 @@ using Backlinks.Queries;
 using Backlinks.Storage;
 using Backlinks.Submissions;
 using Backlinks.Throttling;
+using Backlinks.Watching;
 using Backlinks.Worker;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
@@ -61,6 +62,7 @@ public static class ServiceCollectionExtensions
         services.AddTransient<Operations.JobOperations>();
         services.AddTransient<Operations.PauseResumer>();
         services.AddBacklinkLinks(configuration);
+        services.AddBacklinkWatchList(configuration);
 
         AddDomDetailerClient(services);
         return services;

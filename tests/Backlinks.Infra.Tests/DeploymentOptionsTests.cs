@@ -25,6 +25,7 @@ public partial class DeploymentOptionsTests
         ["reportReaderPrincipalIds"] = $" {ReaderA}, {ReaderB},,{ReaderA} ",
         ["maximumInstanceCount"] = 100,
         ["dailyCreditBudget"] = 300,
+        ["watchListSchedule"] = "0 0 * * * *",
     }));
 
     private static TemplateSnapshot Defaults => TemplateSnapshot.Defaults.Value;
@@ -144,6 +145,16 @@ public partial class DeploymentOptionsTests
     {
         Assert.Equal("0", (string?)AppSettings(Defaults)["Budget__DailyCredits"]);
         Assert.Equal("300", (string?)AppSettings(Everything.Value)["Budget__DailyCredits"]);
+    }
+
+    [Fact]
+    public void The_watch_list_schedule_reaches_the_setting_the_timer_resolves_and_defaults_to_every_15_minutes()
+    {
+        // %WatchList:Schedule% in functions.metadata: the host does not index a timer whose setting is missing.
+        Assert.Equal(new Backlinks.Watching.WatchListOptions().Schedule, (string?)AppSettings(Defaults)["WatchList__Schedule"]);
+        Assert.Equal("0 */15 * * * *", (string?)AppSettings(Defaults)["WatchList__Schedule"]);
+        Assert.Equal("0 0 * * * *", (string?)AppSettings(Everything.Value)["WatchList__Schedule"]);
+        Assert.Equal("${WATCHLIST_SCHEDULE=0 */15 * * * *}", AzdMappings()["watchListSchedule"]);
     }
 
     [Fact]

@@ -55,7 +55,7 @@ public class MainTemplateTests
 
         Assert.Equal(names.JobsQueue, (string?)variables["jobsQueueName"]);
         Assert.Contains("-poison", variables["queueNames"]!.ToJsonString()); // the poison queue is named after it, as the host names it
-        Assert.Equal([names.MetricsTable, names.LatestMetricsTable, names.JobsTable, names.ControlTable, names.LinkRowsTable, names.LinkChangesTable, names.RefDomainsTable], variables["tableNames"]!.AsArray().Select(n => (string?)n));
+        Assert.Equal([names.MetricsTable, names.LatestMetricsTable, names.JobsTable, names.ControlTable, names.LinkRowsTable, names.LinkChangesTable, names.RefDomainsTable, names.WatchListTable], variables["tableNames"]!.AsArray().Select(n => (string?)n));
         Assert.Equal(names.RawContainer, (string?)variables["rawContainerName"]);
 
         Assert.Contains("variables('queueNames')[copyIndex()]", (string?)Single(Storage, "Microsoft.Storage/storageAccounts/queueServices/queues")["name"]);

@@ -54,7 +54,7 @@ internal sealed class SubmitCommand(CliContext cli) : AsyncCommand<SubmitCommand
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var body = await ReadAsync(settings.File, cancellationToken);
+        var body = await ReadAsync(cli, settings.File, cancellationToken);
         var format = settings.Format is { } forced ? Formats[forced]
             : settings.File == StdinArgument ? LookupRequestParser.FormatForContent(body)
             : LookupRequestParser.FormatForFile(settings.File, body);
@@ -84,8 +84,8 @@ internal sealed class SubmitCommand(CliContext cli) : AsyncCommand<SubmitCommand
         }
     }
 
-    /// <summary>Stdin and a file alike: streamed, stopped at the size limit, decoded later by the one parser.</summary>
-    private async Task<byte[]> ReadAsync(string file, CancellationToken cancellationToken)
+    /// <summary>Stdin and a file alike: streamed, stopped at the size limit, decoded later by the one parser (submit, watch add).</summary>
+    internal static async Task<byte[]> ReadAsync(CliContext cli, string file, CancellationToken cancellationToken)
     {
         byte[]? body;
         if (file == StdinArgument)

@@ -24,9 +24,9 @@ public static class ExitCodes
     public static readonly IReadOnlyList<(int Code, string Meaning)> Documented =
     [
         (Ok, "success"),
-        (Error, "an error: bad usage, a missing setting, storage unreachable, the API key rejected, a job failed (lookup)"),
-        (SomeRejected, "submit: some inputs were rejected; the valid ones were queued"),
-        (NothingSubmitted, "submit: nothing was queued (no valid domain, or the input could not be read)"),
+        (Error, "an error: bad usage, a missing setting, storage unreachable, the API key rejected, a job failed (lookup), an interval that cannot be read, a domain that is not watched"),
+        (SomeRejected, "submit, watch add: some inputs were rejected; the valid ones were queued (added)"),
+        (NothingSubmitted, "submit, watch add: nothing was queued (no valid domain, or the input could not be read)"),
         (NotFinished, "lookup: the job is not finished yet (waiting out a 429/402, or queued for a retry)"),
         (SomeJobsFailed, "work: the run finished, but some jobs it ran failed"),
     ];

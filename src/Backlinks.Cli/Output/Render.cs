@@ -96,6 +96,9 @@ internal static class Render
         table.AddRow("Balance", status.LastKnownBalance is { } balance
             ? $"{Number(balance.UnitsLeft)} credits at {balance.CheckedAtUtc:u}"
             : "not checked yet (it is asked during an out-of-credits pause)");
+        var watch = status.WatchList;
+        table.AddRow("Watch list", $"{Number(watch.Watched)} watched · {Number(watch.DueNow)} due now · {Number(watch.HeldBackByBudget)} held back by the budget"
+            + (watch.NextDueUtc is { } next ? $" · next due {next:u}" : ""));
         return table;
     }
 

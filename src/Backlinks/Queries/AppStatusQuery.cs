@@ -3,16 +3,18 @@ using Backlinks.Jobs;
 using Backlinks.Storage;
 using Backlinks.DomDetailer;
 using Backlinks.Throttling;
+using Backlinks.Watching;
 using Microsoft.Extensions.Options;
 
 namespace Backlinks.Queries;
 
 /// <summary>
 /// Read side: the app as a whole, for <c>GET /api/status</c> and <c>backlinks status</c>. It needs no
-/// usable API settings: without them it shows the queues and jobs, and says why there is no account.
+/// usable API settings: without them it shows the queues, jobs and watch list, and says why there is no account.
 /// </summary>
 public sealed class AppStatusQuery(
-    StorageClients storage, AccountState state, ApiAccount account, CreditLedger ledger, IOptions<DomDetailerOptions> api, TimeProvider time)
+    StorageClients storage, AccountState state, ApiAccount account, CreditLedger ledger, WatchListStore watchList,
+    IOptions<DomDetailerOptions> api, TimeProvider time)
 {
     public async Task<AppStatusView> GetAsync(CancellationToken cancellationToken)
     {
@@ -22,6 +24,8 @@ public sealed class AppStatusQuery(
         var accountView = Account();
         var control = accountView.Id is null ? Task.FromResult<ApiControlEntity?>(null) : state.ReadControlAsync(cancellationToken);
         var spent = accountView.Id is null ? Task.FromResult(0) : ledger.SpentAsync(now, cancellationToken);
+        // One query of the whole watch list: it is small (one row per watched domain).
+        var watched = watchList.ListAsync(null, cancellationToken);
 
         // Reads only the Status column; a full scan, so its cost grows with the jobs kept.
         var byStatus = new SortedDictionary<string, int>(JobStatus.All.ToDictionary(s => s, _ => 0), StringComparer.Ordinal);
@@ -45,7 +49,8 @@ public sealed class AppStatusQuery(
             await spent,
             ledger.DailyBudget > 0 ? ledger.DailyBudget : null,
             balance,
-            accountView);
+            accountView,
+            WatchListSummary.From(await watched, now, ledger.DailyBudget, await spent));
     }
 
     private AccountView Account()

@@ -1,6 +1,8 @@
+using Backlinks.Watching;
+
 namespace Backlinks.Queries;
 
-/// <summary>The app as a whole: queues, jobs by state, the pause if any, spend and balance, and the account they belong to.</summary>
+/// <summary>The app as a whole: queues, jobs by state, the pause if any, spend and balance, the account they belong to, the watch list.</summary>
 public sealed record AppStatusView(
     int QueueDepth,
     int PoisonDepth,
@@ -10,4 +12,5 @@ public sealed record AppStatusView(
     int CreditsSpentToday,
     int? DailyCreditBudget,
     BalanceView? LastKnownBalance,
-    AccountView Account);
+    AccountView Account,
+    WatchListSummary WatchList);

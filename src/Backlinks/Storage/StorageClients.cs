@@ -47,6 +47,7 @@ public sealed class StorageClients
         LinkRowsTable = tables.GetTableClient(names.LinkRowsTable);
         LinkChangesTable = tables.GetTableClient(names.LinkChangesTable);
         RefDomainsTable = tables.GetTableClient(names.RefDomainsTable);
+        WatchListTable = tables.GetTableClient(names.WatchListTable);
     }
 
     // Storage blips are retried a few times within seconds; an unreachable account fails within
@@ -75,8 +76,9 @@ public sealed class StorageClients
     public TableClient LinkRowsTable { get; }
     public TableClient LinkChangesTable { get; }
     public TableClient RefDomainsTable { get; }
+    public TableClient WatchListTable { get; }
 
     public IEnumerable<QueueClient> Queues => [JobsQueue, PoisonQueue];
 
-    public IEnumerable<TableClient> Tables => [MetricsTable, LatestMetricsTable, JobsTable, ControlTable, LinkRowsTable, LinkChangesTable, RefDomainsTable];
+    public IEnumerable<TableClient> Tables => [MetricsTable, LatestMetricsTable, JobsTable, ControlTable, LinkRowsTable, LinkChangesTable, RefDomainsTable, WatchListTable];
 }

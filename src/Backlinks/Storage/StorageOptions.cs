@@ -41,6 +41,9 @@ public sealed partial class StorageOptions
     public string LinkChangesTable { get; set; } = "backlinkchanges";
     public string RefDomainsTable { get; set; } = "backlinkrefdomains";
 
+    /// <summary>The domains refreshed on a schedule (Watching/): one row per domain.</summary>
+    public string WatchListTable { get; set; } = "backlinkwatchlist";
+
     /// <summary>State every instance shares, per API account: the out-of-credits pause, the 429 "not before", the credit ledger, call claims.</summary>
     public string ControlTable { get; set; } = "backlinkcontrol";
 
@@ -59,6 +62,7 @@ public sealed partial class StorageOptions
         (nameof(LinkRowsTable), LinkRowsTable),
         (nameof(LinkChangesTable), LinkChangesTable),
         (nameof(RefDomainsTable), RefDomainsTable),
+        (nameof(WatchListTable), WatchListTable),
     ];
 
     // The services' naming rules, checked at start so that a typo fails in one line instead of at the first write.

@@ -1,7 +1,10 @@
 namespace Backlinks.Submissions;
 
-/// <summary>One input as the caller wrote it; <see cref="Line"/> is set for line-based bodies and files.</summary>
-public sealed record DomainInput(string Value, int? Line = null);
+/// <summary>
+/// One input as the caller wrote it; <see cref="Line"/> is set for line-based bodies and files, and
+/// <see cref="Columns"/> holds the other fields of a CSV row under a header, by lower-case column name.
+/// </summary>
+public sealed record DomainInput(string Value, int? Line = null, IReadOnlyDictionary<string, string>? Columns = null);
 
 /// <summary>A parsed submission: the raw inputs and the options that apply to all of them.</summary>
 public sealed record LookupRequest(IReadOnlyList<DomainInput> Inputs, bool OnePerDomain, bool Force);

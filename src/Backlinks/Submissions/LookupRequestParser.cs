@@ -152,6 +152,7 @@ public static class LookupRequestParser
 
         var inputs = new List<DomainInput>();
         int? column = null;
+        string[]? header = null;
         try
         {
             while (!parser.EndOfData)
@@ -164,17 +165,18 @@ public static class LookupRequestParser
                 }
                 if (column is null)
                 {
-                    var header = Array.FindIndex(fields, f => f.Equals("domain", StringComparison.OrdinalIgnoreCase));
-                    column = header >= 0 ? header : 0;
-                    if (header >= 0)
+                    var domainColumn = Array.FindIndex(fields, f => f.Equals("domain", StringComparison.OrdinalIgnoreCase));
+                    column = domainColumn >= 0 ? domainColumn : 0;
+                    if (domainColumn >= 0)
                     {
+                        header = fields.Select(f => f.ToLowerInvariant()).ToArray();
                         continue;
                     }
                 }
                 var value = column < fields.Length ? fields[column.Value] : "";
                 if (value.Length > 0 && !value.StartsWith('#'))
                 {
-                    inputs.Add(new DomainInput(value, line));
+                    inputs.Add(new DomainInput(value, line, header is null ? null : OtherColumns(header, fields, column.Value)));
                 }
             }
         }
@@ -184,6 +186,19 @@ public static class LookupRequestParser
                 $"CSV line {e.LineNumber} cannot be parsed (unbalanced quotes?)."));
         }
         return ParsedSubmission.Of(new LookupRequest(inputs, onePerDomain, force));
+    }
+
+    private static Dictionary<string, string> OtherColumns(string[] header, string[] fields, int domainColumn)
+    {
+        var columns = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < Math.Min(header.Length, fields.Length); i++)
+        {
+            if (i != domainColumn && header[i].Length > 0)
+            {
+                columns.TryAdd(header[i], fields[i]);
+            }
+        }
+        return columns;
     }
 
     private static ParsedSubmission ParseJson(string text)

@@ -57,7 +57,7 @@ public sealed partial class SubmissionService(
 
         var now = time.GetUtcNow();
         var planned = plan.Lookups
-            .Select(lookup => new PlannedJob(JobEntity.NewQueued(JobId.New(now), lookup.Domain, plan.OnePerDomain, plan.Force, now), lookup.Input))
+            .Select(lookup => new PlannedJob(JobEntity.NewQueued(JobId.New(now), lookup.Domain, plan.OnePerDomain, plan.Force, now), lookup.Input, Delay: null))
             .ToList();
         var (sent, error) = await SendMessagesAsync(planned, progress, cancellationToken);
         await RecordRowsAsync(sent.Select(p => p.Job).ToList());
@@ -72,6 +72,26 @@ public sealed partial class SubmissionService(
         }
         LogIncomplete(logger, notEnqueued.Count, accepted.Count, error);
         return new SubmissionOutcome(SubmissionStatus.Incomplete, SubmissionResponse.From(plan, accepted, notEnqueued, error), null);
+    }
+
+    /// <summary>
+    /// Queues jobs that were planned elsewhere from normalized domains (the watch list, which must know
+    /// each job id before its message exists), each message with its own initial visibility delay; then
+    /// the rows, as <see cref="SubmitAsync"/> does.
+    /// </summary>
+    public async Task<EnqueueOutcome> EnqueueAsync(IReadOnlyList<ScheduledJob> jobs, CancellationToken cancellationToken)
+    {
+        var planned = jobs.Select(j => new PlannedJob(j.Job, new DomainInput(j.Job.Domain), j.Delay)).ToList();
+        var (sent, error) = await SendMessagesAsync(planned, progress: null, cancellationToken);
+        await RecordRowsAsync(sent.Select(p => p.Job).ToList());
+
+        var sentIds = sent.Select(p => p.Job.JobId).ToHashSet(StringComparer.Ordinal);
+        var notQueued = jobs.Where(j => !sentIds.Contains(j.Job.JobId)).Select(j => j.Job).ToList();
+        if (notQueued.Count > 0)
+        {
+            LogIncomplete(logger, notQueued.Count, sent.Count, error);
+        }
+        return new EnqueueOutcome(jobs.Where(j => sentIds.Contains(j.Job.JobId)).Select(j => j.Job).ToList(), notQueued, notQueued.Count > 0 ? error : null);
     }
 
     private async Task<(IReadOnlyCollection<PlannedJob> Sent, string Error)> SendMessagesAsync(
@@ -91,7 +111,7 @@ public sealed partial class SubmissionService(
                 }
                 try
                 {
-                    await queue.SendAsync(JobMessage.For(item.Job), delay: null, CancellationToken.None);
+                    await queue.SendAsync(JobMessage.For(item.Job), item.Delay, CancellationToken.None);
                     sent.Add(item);
                     progress?.Report(new SubmissionProgress(Interlocked.Increment(ref count), planned.Count));
                 }
@@ -136,7 +156,7 @@ public sealed partial class SubmissionService(
         }
     }
 
-    private sealed record PlannedJob(JobEntity Job, DomainInput Input)
+    private sealed record PlannedJob(JobEntity Job, DomainInput Input, TimeSpan? Delay)
     {
         public SubmittedJob AsSubmitted() => new(Job.JobId, Job.Domain, Input);
     }
@@ -153,6 +173,12 @@ public sealed partial class SubmissionService(
 
 /// <summary>How many of a submission's jobs have their message sent.</summary>
 public readonly record struct SubmissionProgress(int Sent, int Total);
+
+/// <summary>A job to queue with an initial visibility delay (null: visible at once).</summary>
+public sealed record ScheduledJob(JobEntity Job, TimeSpan? Delay);
+
+/// <summary>What <see cref="SubmissionService.EnqueueAsync"/> came to: the jobs that exist, and those that do not (storage failed or the run was stopped).</summary>
+public sealed record EnqueueOutcome(IReadOnlyList<JobEntity> Queued, IReadOnlyList<JobEntity> NotQueued, string? Error);
 
 /// <summary>A job created by a submission.</summary>
 public sealed record SubmittedJob(string JobId, string Domain, DomainInput Input);

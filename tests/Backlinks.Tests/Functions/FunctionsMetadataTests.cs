@@ -28,7 +28,8 @@ public class FunctionsMetadataTests
     public void Exactly_the_expected_functions_are_declared()
     {
         Assert.Equal(
-            ["CancelJob", "FailPoisonedBacklinkJob", "GetDomainBacklinks", "GetDomainMetrics", "GetLookup", "GetStatus", "ListJobs", "ProcessBacklinkJob", "ResumeApi", "RetryJob", "SubmitLookups"],
+            ["AddToWatchList", "CancelJob", "DeleteWatchEntry", "FailPoisonedBacklinkJob", "GetDomainBacklinks", "GetDomainMetrics", "GetLookup", "GetStatus",
+                "ListJobs", "ListWatchList", "ProcessBacklinkJob", "PutWatchEntry", "RefreshWatchList", "ResumeApi", "RetryJob", "SubmitLookups"],
             Metadata().EnumerateArray().Select(f => f.GetProperty("name").GetString()).Order());
         Assert.All(Metadata().EnumerateArray(), f => Assert.Equal("dotnet-isolated", f.GetProperty("language").GetString()));
     }
@@ -39,6 +40,10 @@ public class FunctionsMetadataTests
     [InlineData("GetDomainMetrics", "get", "domains/{domain}/metrics")]
     [InlineData("GetDomainBacklinks", "get", "domains/{domain}/backlinks")]
     [InlineData("GetStatus", "get", "status")]
+    [InlineData("ListWatchList", "get", "watchlist")]
+    [InlineData("AddToWatchList", "post", "watchlist")]
+    [InlineData("PutWatchEntry", "put", "watchlist/{domain}")]
+    [InlineData("DeleteWatchEntry", "delete", "watchlist/{domain}")]
     public void Http_functions_have_their_route_method_and_function_key(string function, string method, string route)
     {
         var trigger = Trigger(function);
@@ -82,6 +87,24 @@ public class FunctionsMetadataTests
         // The host refuses to index a trigger whose %setting% has no value: the sample must carry it.
         using var sample = JsonDocument.Parse(File.ReadAllText(RepoPaths.Combine("local.settings.sample.json")));
         Assert.Equal(new StorageOptions().JobsQueue, sample.RootElement.GetProperty("Values").GetProperty("Storage__JobsQueue").GetString());
+    }
+
+    [Fact]
+    public void The_watch_list_timer_reads_its_schedule_from_the_setting_and_the_sample_defines_it()
+    {
+        var trigger = Trigger("RefreshWatchList");
+
+        Assert.Equal("timerTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal("%WatchList:Schedule%", trigger.GetProperty("schedule").GetString());
+        Assert.Equal(Backlinks.Watching.WatchListOptions.ScheduleBinding, trigger.GetProperty("schedule").GetString());
+        Assert.False(trigger.TryGetProperty("runOnStartup", out var onStartup) && onStartup.GetBoolean());
+
+        // The host refuses to index a trigger whose %setting% has no value: the sample carries the default, every 15 minutes.
+        using var sample = JsonDocument.Parse(File.ReadAllText(RepoPaths.Combine("local.settings.sample.json")));
+        var values = sample.RootElement.GetProperty("Values");
+        Assert.Equal("0 */15 * * * *", values.GetProperty("WatchList__Schedule").GetString());
+        Assert.Equal(new Backlinks.Watching.WatchListOptions().Schedule, values.GetProperty("WatchList__Schedule").GetString());
+        Assert.Equal(new StorageOptions().WatchListTable, values.GetProperty("Storage__WatchListTable").GetString());
     }
 
     [Fact]

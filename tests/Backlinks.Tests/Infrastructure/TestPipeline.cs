@@ -73,6 +73,7 @@ public sealed class TestPipeline : IAsyncDisposable
             ["Storage:LinkRowsTable"] = $"rows{suffix}",
             ["Storage:LinkChangesTable"] = $"changes{suffix}",
             ["Storage:RefDomainsTable"] = $"refdomains{suffix}",
+            ["Storage:WatchListTable"] = $"watch{suffix}",
             // The client-side rate limit runs on the real clock; tests that measure it set their own.
             ["DomDetailer:MaxRequestsPerSecond"] = "1000",
             ["DomDetailer:MaxConcurrency"] = "64",

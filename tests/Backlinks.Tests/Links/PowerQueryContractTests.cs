@@ -16,6 +16,7 @@ public partial class PowerQueryContractTests
         { "backlinkrefdomains", typeof(RefDomainEntity) },
         { "backlinkmetrics", typeof(MetricsSnapshotEntity) },
         { "backlinkmetricslatest", typeof(MetricsSnapshotEntity) },
+        { "backlinkwatchlist", typeof(Backlinks.Watching.WatchEntryEntity) },
     };
 
     [Theory]

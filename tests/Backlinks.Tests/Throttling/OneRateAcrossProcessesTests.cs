@@ -11,7 +11,13 @@ namespace Backlinks.Tests.Throttling;
 /// and one fake API that allows <see cref="Limit"/> calls per second, each configured with that same maximum.
 /// Together they must stay within it, and still reach 90 % of it.
 /// </summary>
+/// <remarks>
+/// A timing test across processes: on a machine so overloaded that processes stall for hundreds of milliseconds
+/// (the fake then stamps calls that were sent apart as arriving together), it can fail without a defect; the
+/// printed arrivals show such stalls as several calls in the same millisecond.
+/// </remarks>
 [Collection(AzuriteCollection.Name)]
+[Trait("Category", "SharedRate")]
 public sealed class OneRateAcrossProcessesTests(AzuriteFixture azurite, ITestOutputHelper output)
 {
     private const int Limit = 10;

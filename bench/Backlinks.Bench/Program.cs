@@ -15,9 +15,18 @@ using Microsoft.Extensions.DependencyInjection;
 // and the 429s seen. Real Azurite, real clock, loopback only.
 //   dotnet run -c Release --project bench/Backlinks.Bench -- [jobs] [limit per second] [concurrency] [client max per second]
 // With "ingest" first, the ingest benchmark instead (IngestBenchmark.cs): -- ingest [runs]
+// With "shared-rate" first, several worker processes sharing one rate (SharedRateBenchmark.cs): -- shared-rate [limit] [workers] [seconds]
 if (args is ["ingest", .. var ingestArgs])
 {
     return await Backlinks.Bench.IngestBenchmark.RunAsync(FindRepositoryRoot(), ingestArgs);
+}
+if (args is ["shared-rate", .. var sharedArgs])
+{
+    return await Backlinks.Bench.SharedRateBenchmark.RunAsync(FindRepositoryRoot(), sharedArgs);
+}
+if (args is ["rate-worker", .. var workerArgs])
+{
+    return await Backlinks.Bench.SharedRateBenchmark.WorkerAsync(workerArgs);
 }
 
 var jobs = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 200;

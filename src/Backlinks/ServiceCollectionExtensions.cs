@@ -52,6 +52,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp => new BackoffPolicy(sp.GetRequiredService<IOptions<BackoffOptions>>(), Random.Shared));
         services.AddSingleton<ApiAccount>();
         services.AddSingleton<AccountState>();
+        services.AddSingleton<SharedCallSlots>();
         services.AddSingleton<AdaptiveRate>();
         services.AddSingleton<CreditLedger>();
         services.AddSingleton<CallReservations>();

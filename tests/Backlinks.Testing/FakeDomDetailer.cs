@@ -53,6 +53,9 @@ public sealed class FakeDomDetailer : IAsyncDisposable
     /// <summary>Domains of every call to the backlinks endpoint, in order (wrong keys and missing domains included).</summary>
     public IReadOnlyList<string> Calls => _scripting.Calls;
 
+    /// <summary>When each backlinks call arrived (wall clock) and the <c>app</c> it named, in order: for counting calls per second.</summary>
+    public IReadOnlyList<CallArrival> Arrivals => _scripting.Arrivals;
+
     /// <summary>The path of every call to the backlinks endpoint, in order.</summary>
     public IReadOnlyList<string> Paths => _scripting.Paths;
 

@@ -14,6 +14,7 @@ internal sealed class ScriptingInterceptor : ISandboxInterceptor
     private readonly ConcurrentQueue<ScriptedAnswer> _balanceScript = new();
     private readonly ConcurrentQueue<string> _domains = new();
     private readonly ConcurrentQueue<string> _paths = new();
+    private readonly ConcurrentQueue<CallArrival> _arrivals = new();
     private readonly List<DateTimeOffset> _balanceCalls = [];
     private readonly ConcurrentDictionary<string, byte[]> _sentBodies = new();
     private readonly SemaphoreSlim _requestArrived = new(0);
@@ -22,6 +23,8 @@ internal sealed class ScriptingInterceptor : ISandboxInterceptor
     public IReadOnlyList<string> Calls => _domains.ToList();
 
     public IReadOnlyList<string> Paths => _paths.ToList();
+
+    public IReadOnlyList<CallArrival> Arrivals => _arrivals.ToList();
 
     public IReadOnlyList<DateTimeOffset> BalanceCalls
     {
@@ -75,6 +78,7 @@ internal sealed class ScriptingInterceptor : ISandboxInterceptor
             }
             return;
         }
+        _arrivals.Enqueue(new CallArrival(DateTimeOffset.UtcNow, request.Query["app"].ToString()));
         _domains.Enqueue(request.Domain);
         _paths.Enqueue(request.Path);
         _requestArrived.Release();

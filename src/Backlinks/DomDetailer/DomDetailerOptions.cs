@@ -29,8 +29,8 @@ public sealed class DomDetailerOptions
     public string BalancePath { get; set; } = "/api/checkBalance.php";
 
     /// <summary>
-    /// Calls per second this instance makes at most, so a steady stream runs at the allowed rate
-    /// instead of bouncing off 429s. Per instance: with N instances the app makes up to N × this.
+    /// Calls per second the whole app makes at most (every instance together, per API account: see
+    /// <c>SharedCallSlots</c>), so a steady stream runs at the allowed rate instead of bouncing off 429s.
     /// </summary>
     public double MaxRequestsPerSecond { get; set; } = 5;
 

@@ -10,9 +10,11 @@ namespace Backlinks.Throttling;
 /// (additive increase), never above <see cref="DomDetailerOptions.MaxRequestsPerSecond"/>. Calls are
 /// spaced at the rate (an async wait for the next slot: no thread is held), and no call goes out before
 /// the account's "not before" time. The rate is stored with the account's state, so every instance follows
-/// a decrease; see <see cref="ApiGate"/>.
+/// a decrease; see <see cref="ApiGate"/>. With <see cref="SharedCallSlots"/> (as the pipeline is wired) each call
+/// also takes a slot of the account's shared schedule, so every instance together keeps to the rate; without
+/// them the spacing is this process's own.
 /// </summary>
-public sealed class AdaptiveRate(IOptions<DomDetailerOptions> options, TimeProvider time)
+public sealed class AdaptiveRate(IOptions<DomDetailerOptions> options, TimeProvider time, SharedCallSlots? slots = null)
 {
     /// <summary>A 429 with no recent answers to measure keeps this share of the rate.</summary>
     public const double DecreaseFactor = 0.85;
@@ -61,7 +63,8 @@ public sealed class AdaptiveRate(IOptions<DomDetailerOptions> options, TimeProvi
 
     /// <summary>
     /// Waits (asynchronously) for this call's turn: one interval after the previous call actually went
-    /// out, and not before the account's "not before". Returns the rate epoch the call is made in.
+    /// out (or, with shared slots, at this call's slot of the account's schedule), and not before the
+    /// account's "not before". Returns the rate epoch the call is made in.
     /// </summary>
     public async ValueTask<long> WaitTurnAsync(CancellationToken cancellationToken)
     {
@@ -72,30 +75,63 @@ public sealed class AdaptiveRate(IOptions<DomDetailerOptions> options, TimeProvi
             {
                 TimeSpan hold;
                 TimeSpan spacingLeft;
+                double perSecond;
+                long epoch;
                 lock (_gate)
                 {
                     // The spacing between calls is a sub-second mechanical matter and runs on the system clock,
                     // so that a fake clock in tests never stalls a call; the API's "not before" is business time.
+                    perSecond = _rate;
+                    epoch = _epoch;
                     var spacing = TimeSpan.FromSeconds(SpacingMargin / _rate);
-                    spacingLeft = _lastSendTimestamp is { } last ? spacing - Stopwatch.GetElapsedTime(last) : TimeSpan.Zero;
+                    spacingLeft = slots is null && _lastSendTimestamp is { } last ? spacing - Stopwatch.GetElapsedTime(last) : TimeSpan.Zero;
                     hold = _notBefore - time.GetUtcNow();
-                    if (hold <= TimeSpan.Zero && spacingLeft <= TimeSpan.Zero)
+                    if (hold <= TimeSpan.Zero && spacingLeft <= TimeSpan.Zero && slots is null)
                     {
                         // Spaced from the real send time, so a late timer never bunches two calls together.
                         _lastSendTimestamp = Stopwatch.GetTimestamp();
                         return _epoch;
                     }
                 }
-                // A 429 seen meanwhile may move the turn: look again after the wait.
-                await (hold > TimeSpan.Zero
-                    ? Task.Delay(hold, time, cancellationToken)
-                    : Task.Delay(spacingLeft, TimeProvider.System, cancellationToken));
+                if (hold > TimeSpan.Zero || slots is null)
+                {
+                    // A 429 seen meanwhile may move the turn: look again after the wait.
+                    await (hold > TimeSpan.Zero
+                        ? Task.Delay(hold, time, cancellationToken)
+                        : Task.Delay(spacingLeft, TimeProvider.System, cancellationToken));
+                    continue;
+                }
+                if (await TakeSharedSlotAsync(slots, perSecond, epoch, cancellationToken))
+                {
+                    return epoch;
+                }
             }
         }
         finally
         {
             _turnstile.Release();
         }
+    }
+
+    /// <summary>Waits for this call's slot of the account's schedule; false when the turn moved meanwhile or the slot was missed.</summary>
+    private async Task<bool> TakeSharedSlotAsync(SharedCallSlots shared, double perSecond, long epoch, CancellationToken cancellationToken)
+    {
+        var slot = await shared.NextAsync(perSecond, cancellationToken);
+        var early = slot - TimeProvider.System.GetUtcNow();
+        if (early > TimeSpan.Zero)
+        {
+            await Task.Delay(early, TimeProvider.System, cancellationToken);
+        }
+        lock (_gate)
+        {
+            // A 429 seen meanwhile moves the turn (and lowers the rate the slot was spaced for): the slot goes unused.
+            if (_epoch != epoch || _notBefore > time.GetUtcNow())
+            {
+                return false;
+            }
+        }
+        // A timer that fired late: sending now could crowd the next slot, which another instance may hold.
+        return !shared.Missed(slot);
     }
 
     /// <summary>

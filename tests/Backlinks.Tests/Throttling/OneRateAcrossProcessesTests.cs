@@ -1,0 +1,57 @@
+using System.Reflection;
+using Backlinks.Bench;
+using Backlinks.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Backlinks.Tests.Throttling;
+
+/// <summary>
+/// The API's rate belongs to the account, not to an instance: three worker processes (the benchmark's
+/// <c>rate-worker</c>, each its own OS process, calling through the pipeline's HTTP client) share one Azurite
+/// and one fake API that allows <see cref="Limit"/> calls per second, each configured with that same maximum.
+/// Together they must stay within it, and still reach 90 % of it.
+/// </summary>
+/// <remarks>
+/// A timing test across processes: on a machine so overloaded that processes stall for hundreds of milliseconds
+/// (the fake then stamps calls that were sent apart as arriving together), it can fail without a defect; the
+/// printed arrivals show such stalls as several calls in the same millisecond.
+/// </remarks>
+[Trait("Category", "SharedRate")]
+[Collection(TimingSensitiveCollection.Name)]
+public sealed class OneRateAcrossProcessesTests(AzuriteFixture azurite, ITestOutputHelper output) : IClassFixture<AzuriteFixture>
+{
+    private const int Limit = 10;
+    private const int Workers = 3;
+    private const double Seconds = 10;
+
+    private static readonly string Configuration =
+        typeof(OneRateAcrossProcessesTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
+
+    [Fact]
+    public async Task Three_worker_processes_together_stay_within_the_apis_rate_and_reach_90_percent_of_it()
+    {
+        await using var pipeline = await TestPipeline.StartAsync(azurite, new Dictionary<string, string?>
+        {
+            ["DomDetailer:MaxRequestsPerSecond"] = $"{Limit}",
+        }, systemClock: true);
+        pipeline.Api.RateLimitPerSecond = Limit;
+        var bench = RepoPaths.Combine("bench", "Backlinks.Bench", "bin", Configuration, "net10.0", "Backlinks.Bench.dll");
+
+        var result = await SharedRateBenchmark.RunWorkersAsync(bench, pipeline.Settings, pipeline.Api, Workers, Seconds);
+
+        foreach (var run in result.Runs)
+        {
+            output.WriteLine(run.Output.TrimEnd());
+        }
+        output.WriteLine(result.Summary(Limit));
+        var times = result.Arrivals.OrderBy(a => a.At).ToList();
+        output.WriteLine(string.Join(" ", times.Select(a => $"{a.App[^1]}:{(a.At - result.StartAt).TotalMilliseconds:0}")));
+        Assert.All(result.Runs, run => Assert.True(run.ExitCode == 0, run.Output));
+        Assert.True(result.MostInOneSecond <= Limit, $"{result.MostInOneSecond} calls within one second; the API allows {Limit}");
+        Assert.Equal(0, result.RateLimited);
+        // Every process took part: the rate was shared, not left to one of them.
+        Assert.Equal(Workers, result.Arrivals.Select(a => a.App).Distinct().Count());
+        Assert.All(result.Arrivals.GroupBy(a => a.App), worker => Assert.True(worker.Count() >= Limit * Seconds / Workers / 3, $"{worker.Key} made {worker.Count()} calls"));
+        Assert.True(result.PerSecond >= 0.9 * Limit, $"{result.PerSecond:0.00} calls/s, under 90% of {Limit}/s");
+    }
+}

@@ -47,6 +47,37 @@ public class UsageContractTests
         Assert.Contains("Unknown option 'frob'", run.Stderr);
     }
 
+    [Theory]
+    [InlineData("status")]
+    [InlineData("metrics")]
+    [InlineData("jobs")]
+    [InlineData("links", "example.com")]
+    [InlineData("refdomains", "example.com")]
+    [InlineData("replay")]
+    [InlineData("submit", "-")]
+    [InlineData("work", "--until-idle")]
+    [InlineData("lookup", "example.com")]
+    [InlineData("retry", "--failed")]
+    [InlineData("resume")]
+    [InlineData("watch", "list")]
+    [InlineData("watch", "run")]
+    public async Task Every_command_reports_unreachable_storage_as_one_line(params string[] args)
+    {
+        var unreachable = new Dictionary<string, string?>
+        {
+            // Port 1 on loopback: nothing listens there.
+            ["AzureWebJobsStorage"] = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
+                "BlobEndpoint=http://127.0.0.1:1/devstoreaccount1;QueueEndpoint=http://127.0.0.1:1/devstoreaccount1;TableEndpoint=http://127.0.0.1:1/devstoreaccount1;",
+            ["Storage:RetryDelay"] = "00:00:00.010",
+            ["DomDetailer:ApiKey"] = "unused-key",
+        };
+
+        var run = await CliRunner.RunAsync(unreachable, new Dictionary<string, string?>(), "example.com\n"u8.ToArray(), CancellationToken.None, args);
+
+        Assert.Equal(ExitCodes.Error, run.ExitCode);
+        Assert.Equal("error: cannot reach the storage account in AzureWebJobsStorage: check the setting and the network.", run.Stderr.Trim());
+    }
+
     [Fact]
     public async Task Version_prints_the_version_on_stdout()
     {

@@ -18,9 +18,22 @@ public sealed class AccountState(StorageClients storage, ApiAccount account, Tim
 
     private readonly Lock _gate = new();
     private AccountStateSnapshot? _cached;
+    private AccountStateSnapshot? _lastRead;
     private Task<AccountStateSnapshot>? _reading;
 
     public string Partition => account.Id;
+
+    /// <summary>The state as last read by this instance, however old; null before the first read. For telemetry, which must not read storage itself.</summary>
+    public AccountStateSnapshot? LastRead
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _lastRead;
+            }
+        }
+    }
 
     public Task<AccountStateSnapshot> GetAsync(CancellationToken cancellationToken)
     {
@@ -58,6 +71,7 @@ public sealed class AccountState(StorageClients storage, ApiAccount account, Tim
             if (_cached is { } cached && cached.LedgerRow == ledger.RowKey)
             {
                 _cached = cached with { Ledger = ledger };
+                _lastRead = _cached;
             }
         }
     }
@@ -90,6 +104,7 @@ public sealed class AccountState(StorageClients storage, ApiAccount account, Tim
         lock (_gate)
         {
             _cached = snapshot;
+            _lastRead = snapshot;
         }
         return snapshot;
     }

@@ -42,7 +42,7 @@ public sealed class CliContext(IAnsiConsole console, IConfiguration configuratio
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddBacklinksPipeline(configuration);
-        var provider = services.BuildServiceProvider();
+        var provider = CliTelemetry.BuildWithTelemetry(services, configuration);
         try
         {
             await provider.GetRequiredService<StorageProvisioner>().CreateMissingAsync(cancellationToken);

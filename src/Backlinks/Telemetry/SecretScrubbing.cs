@@ -12,8 +12,24 @@ namespace Backlinks.Telemetry;
 /// recorded URL, whoever recorded it (our spans, HttpClient instrumentation, the runtime's own HTTP spans).
 /// Registered before the exporters, so they see the masked span.
 /// </summary>
-public sealed class SecretScrubbingSpanProcessor(string? apiKey) : BaseProcessor<Activity>
+public sealed class SecretScrubbingSpanProcessor : BaseProcessor<Activity>
 {
+    private readonly string? _apiKey;
+
+    // An event cannot be changed once added: an exception's text is masked as it is recorded instead.
+    private readonly ActivityListener _exceptions;
+
+    public SecretScrubbingSpanProcessor(string? apiKey)
+    {
+        _apiKey = apiKey;
+        _exceptions = new ActivityListener
+        {
+            ShouldListenTo = static _ => true,
+            ExceptionRecorder = RecordException,
+        };
+        ActivitySource.AddActivityListener(_exceptions);
+    }
+
     /// <summary>Attributes that hold a URL or its query: kept without the query, or dropped.</summary>
     private static readonly string[] UrlAttributes = ["url.full", "http.url", "http.target", "url.original"];
     private static readonly string[] QueryAttributes = ["url.query"];
@@ -61,9 +77,40 @@ public sealed class SecretScrubbingSpanProcessor(string? apiKey) : BaseProcessor
         }
     }
 
+    /// <summary>Writes the exception's attributes masked (the runtime would add them raw); masks again those another recorder wrote.</summary>
+    private void RecordException(Activity activity, Exception exception, ref TagList tags)
+    {
+        var written = new HashSet<string>();
+        for (var i = 0; i < tags.Count; i++)
+        {
+            if (tags[i] is { Key: "exception.message" or "exception.stacktrace", Value: string text } tag)
+            {
+                tags[i] = new KeyValuePair<string, object?>(tag.Key, SecretRedactor.Redact(text, _apiKey));
+                written.Add(tag.Key);
+            }
+        }
+        if (written.Add("exception.message"))
+        {
+            tags.Add("exception.message", SecretRedactor.Redact(exception.Message, _apiKey));
+        }
+        if (written.Add("exception.stacktrace"))
+        {
+            tags.Add("exception.stacktrace", SecretRedactor.Redact(exception.ToString(), _apiKey));
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _exceptions.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+
     private string Scrub(string text)
     {
-        var masked = SecretRedactor.Redact(text, apiKey);
+        var masked = SecretRedactor.Redact(text, _apiKey);
         return masked == text ? text : masked;
     }
 

@@ -46,7 +46,7 @@ public static class FunctionsTelemetry
     }
 
     /// <summary>The credential <c>ClientId=…;Authorization=AAD</c> names (a user-assigned identity), or the app's own for <c>Authorization=AAD</c> alone; null otherwise.</summary>
-    internal static TokenCredential? Credential(string? authenticationString)
+    public static TokenCredential? Credential(string? authenticationString)
     {
         var parts = (authenticationString ?? "")
             .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

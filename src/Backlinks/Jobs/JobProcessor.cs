@@ -114,14 +114,20 @@ public sealed partial class JobProcessor(
     };
 
     /// <summary>The job's identity and attempt count on the delivery's span.</summary>
-    private static void TagJob(JobEntity job)
+    private static void TagJob(JobEntity job) =>
+        JobSpan()?.SetTag(BacklinksTelemetry.Attributes.Domain, job.Domain)
+            .SetTag(BacklinksTelemetry.Attributes.JobId, job.JobId)
+            .SetTag(BacklinksTelemetry.Attributes.Attempt, job.Attempts);
+
+    /// <summary>The delivery's span, when it is recording and no child span is open.</summary>
+    private static Activity? JobSpan() =>
+        Activity.Current is { OperationName: BacklinksTelemetry.Spans.Job or BacklinksTelemetry.Spans.PoisonedJob } span ? span : null;
+
+    private void RecordCompleted(JobEntity job, string status)
     {
-        if (Activity.Current is { OperationName: BacklinksTelemetry.Spans.Job or BacklinksTelemetry.Spans.PoisonedJob } span)
-        {
-            span.SetTag(BacklinksTelemetry.Attributes.Domain, job.Domain)
-                .SetTag(BacklinksTelemetry.Attributes.JobId, job.JobId)
-                .SetTag(BacklinksTelemetry.Attributes.Attempt, job.Attempts);
-        }
+        var duration = job.CompletedAtUtc!.Value - job.CreatedAtUtc;
+        telemetry.RecordJobCompleted(status, duration);
+        JobSpan()?.SetTag(BacklinksTelemetry.Attributes.JobDurationSeconds, duration.TotalSeconds);
     }
 
     private async Task<JobOutcome> RunAsync(string messageBody, CancellationToken cancellationToken)
@@ -138,6 +144,7 @@ public sealed partial class JobProcessor(
         {
             // The job's first run: how long it sat in the queue.
             telemetry.RecordQueueDelay(now - job.CreatedAtUtc);
+            JobSpan()?.SetTag(BacklinksTelemetry.Attributes.QueueDelaySeconds, (now - job.CreatedAtUtc).TotalSeconds);
         }
         var (pairNewest, latest) = await metrics.FindNewestAsync(job.Domain, job.OnePerDomain, cancellationToken);
         if (pairNewest is not null && IsFreshFor(job, pairNewest, now))
@@ -374,7 +381,7 @@ public sealed partial class JobProcessor(
                 await ReplaceJobAsync(current, cancellationToken);
             }
         }
-        telemetry.RecordJobCompleted(JobStatus.Succeeded, job.CompletedAtUtc!.Value - job.CreatedAtUtc);
+        RecordCompleted(job, JobStatus.Succeeded);
         if (job.ServedFromCache)
         {
             LogServedFromSnapshot(logger, job.JobId, job.Domain, snapshot.JobId);
@@ -415,7 +422,7 @@ public sealed partial class JobProcessor(
     {
         job.MarkFailed(reason, time.GetUtcNow());
         await ReplaceJobAsync(job, cancellationToken);
-        telemetry.RecordJobCompleted(JobStatus.Failed, job.CompletedAtUtc!.Value - job.CreatedAtUtc);
+        RecordCompleted(job, JobStatus.Failed);
         LogFailed(logger, job.JobId, job.Domain, reason);
         return new JobOutcome(JobOutcomeKind.Failed, job.JobId, reason);
     }

@@ -36,6 +36,8 @@ public static class BacklinksTelemetry
         public const string Attempt = "backlinks.job.attempt";
         public const string Outcome = "backlinks.job.outcome";
         public const string Detail = "backlinks.job.detail";
+        public const string QueueDelaySeconds = "backlinks.job.queue_delay_s";
+        public const string JobDurationSeconds = "backlinks.job.duration_s";
         public const string Jobs = "backlinks.submit.jobs";
         public const string Credits = "backlinks.credits";
         public const string ApiResult = "backlinks.api.result";

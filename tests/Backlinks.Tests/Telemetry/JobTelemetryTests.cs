@@ -42,6 +42,8 @@ public sealed class JobTelemetryTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(jobId, job.GetTagItem(Attributes.JobId));
         Assert.Equal(1, job.GetTagItem(Attributes.Attempt));
         Assert.Equal("succeeded", job.GetTagItem(Attributes.Outcome));
+        Assert.Equal(30.0, job.GetTagItem(Attributes.QueueDelaySeconds));
+        Assert.Equal(30.0, job.GetTagItem(Attributes.JobDurationSeconds));
 
         var call = Assert.Single(_telemetry.Named(Spans.BacklinksCall));
         Assert.Equal(job.SpanId, call.ParentSpanId);

@@ -93,6 +93,9 @@ param backoff object = {
   MaxWait: '3.00:00:00'
 }
 
+@description('Email address for the alert rules (poison queue, out-of-credits pause, rejected key, failing jobs, budget spent); empty (the default) for no action group: the rules still fire in the portal.')
+param alertEmail string = ''
+
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
@@ -150,6 +153,18 @@ module monitoring 'core/monitoring.bicep' = {
     applicationInsightsName: '${abbrs.insightsComponents}${resourceToken}'
     location: location
     tags: tags
+  }
+}
+
+module alerts 'core/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    location: location
+    tags: tags
+    alertEmail: alertEmail
+    actionGroupName: '${abbrs.insightsActionGroups}backlinks-${resourceToken}'
   }
 }
 

@@ -5,6 +5,7 @@ using Backlinks.Links;
 using Backlinks.Queries;
 using Backlinks.Storage;
 using Backlinks.Submissions;
+using Backlinks.Telemetry;
 using Backlinks.Throttling;
 using Backlinks.Watching;
 using Backlinks.Worker;
@@ -56,6 +57,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<AdaptiveRate>();
         services.AddSingleton<CreditLedger>();
         services.AddSingleton<CallReservations>();
+        services.AddMetrics();
+        services.AddSingleton<BacklinksMetrics>();
         services.AddTransient<ApiGate>();
         services.AddTransient<JobProcessor>();
         services.AddTransient<QueueWorker>();
@@ -112,6 +115,7 @@ public static class ServiceCollectionExtensions
         // Added after the resilience handler, so they run inside each attempt: every attempt is paced at the
         // account's learned rate, and the timeout and retries cover the body.
         client.AddHttpMessageHandler(sp => new RequestPacingHandler(sp.GetRequiredService<AdaptiveRate>(), sp.GetRequiredService<TimeProvider>()));
+        client.AddHttpMessageHandler(sp => new ApiCallCountingHandler(sp.GetRequiredService<BacklinksMetrics>(), sp.GetRequiredService<IOptions<DomDetailerOptions>>().Value));
         client.AddHttpMessageHandler(sp => new ContentBufferingHandler(sp.GetRequiredService<IOptions<DomDetailerOptions>>().Value.MaxResponseBytes));
     }
 

@@ -57,7 +57,7 @@ public sealed class CliContext(CliStreams streams, IConfiguration configuration)
             streams.Logging?.Invoke(logging);
         });
         services.AddBacklinksPipeline(configuration);
-        var provider = services.BuildServiceProvider();
+        var provider = CliTelemetry.BuildWithTelemetry(services, configuration);
         try
         {
             await provider.GetRequiredService<StorageProvisioner>().CreateMissingAsync(cancellationToken);

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Backlinks.Telemetry;
+using Backlinks.Throttling;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly.Timeout;
@@ -17,12 +19,15 @@ public sealed partial class DomDetailerClient(
     HttpClient http,
     IOptions<DomDetailerOptions> options,
     TimeProvider time,
+    BacklinksMetrics metrics,
     ILogger<DomDetailerClient> logger)
 {
     private readonly DomDetailerOptions _options = options.Value;
 
     public async Task<BacklinksFetchResult> GetBacklinksAsync(string domain, bool onePerDomain, CancellationToken cancellationToken)
     {
+        using var span = BacklinksTelemetry.Source.StartActivity(BacklinksTelemetry.Spans.BacklinksCall, ActivityKind.Client)
+            ?.SetTag(BacklinksTelemetry.Attributes.Domain, domain);
         using var request = new HttpRequestMessage(HttpMethod.Get, BacklinksUri(domain, onePerDomain));
         var started = Stopwatch.GetTimestamp();
         BacklinksFetchResult result;
@@ -30,6 +35,7 @@ public sealed partial class DomDetailerClient(
         {
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
             result = await ReadAsync(response, cancellationToken);
+            span?.SetTag(BacklinksTelemetry.Attributes.HttpStatus, (int)response.StatusCode);
             LogAnswered(logger, domain, (int)response.StatusCode, result.GetType().Name, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (TimeoutRejectedException)
@@ -47,6 +53,18 @@ public sealed partial class DomDetailerClient(
             result = new BacklinksTransientFailure("timeout: the request was cancelled before an answer came");
             LogFailed(logger, domain, ((BacklinksTransientFailure)result).Reason);
         }
+        // Only an answer with data is paid for: a 200, readable or not.
+        var credits = result is BacklinksFetched or BacklinksMalformed ? CreditLedger.CreditsPerCall : 0;
+        if (credits > 0)
+        {
+            metrics.RecordCreditsSpent(credits);
+        }
+        span?.SetTag(BacklinksTelemetry.Attributes.Credits, credits);
+        span?.SetTag(BacklinksTelemetry.Attributes.ApiResult, result.GetType().Name);
+        if (result is BacklinksTransientFailure failure)
+        {
+            span?.SetStatus(ActivityStatusCode.Error, failure.Reason);
+        }
         return result;
     }
 
@@ -56,18 +74,22 @@ public sealed partial class DomDetailerClient(
     /// </summary>
     public async Task<BalanceResult> GetBalanceAsync(CancellationToken cancellationToken)
     {
+        using var span = BacklinksTelemetry.Source.StartActivity(BacklinksTelemetry.Spans.BalanceCall, ActivityKind.Client);
         using var request = new HttpRequestMessage(HttpMethod.Get, ApiUri(_options.BalancePath, extraQuery: null));
         try
         {
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
             var body = await response.Content.ReadAsStringAsync(cancellationToken);
             var result = ReadBalance((int)response.StatusCode, body);
+            span?.SetTag(BacklinksTelemetry.Attributes.HttpStatus, (int)response.StatusCode).SetTag(BacklinksTelemetry.Attributes.ApiResult, result.GetType().Name);
             LogBalance(logger, (int)response.StatusCode, result.GetType().Name);
             return result;
         }
         catch (Exception e) when (e is TimeoutRejectedException or HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            return new BalanceUnknown($"no answer from the balance endpoint ({e.GetType().Name})");
+            var unknown = new BalanceUnknown($"no answer from the balance endpoint ({e.GetType().Name})");
+            span?.SetStatus(ActivityStatusCode.Error, unknown.Reason);
+            return unknown;
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -11,6 +12,8 @@ namespace Backlinks.Jobs;
 /// runs: the processor rebuilds the row from it. A re-sent (delayed) message carries the next
 /// <see cref="Seq"/> and a fresh <see cref="Token"/>; the job row records both once it is updated. A
 /// lower or different one is stale; a higher one is ahead of its row and is retried, not dropped.
+/// Optionally (still v2: older readers ignore it, and messages without it still run) it carries the W3C
+/// trace context of the submission or the previous attempt, so that a job's attempts make one trace.
 /// </summary>
 public sealed record JobMessage(
     [property: JsonPropertyName("v")] int Version,
@@ -20,7 +23,9 @@ public sealed record JobMessage(
     [property: JsonPropertyName("force")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Force = false,
     [property: JsonPropertyName("createdAtUtc")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? CreatedAtUtc = null,
     [property: JsonPropertyName("token")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Token = null,
-    [property: JsonPropertyName("seq")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int Seq = 0)
+    [property: JsonPropertyName("seq")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int Seq = 0,
+    [property: JsonPropertyName("traceparent")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? TraceParent = null,
+    [property: JsonPropertyName("tracestate")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? TraceState = null)
 {
     public const int CurrentVersion = 2;
 
@@ -34,6 +39,14 @@ public sealed record JobMessage(
     /// <summary>The message the job row currently expects.</summary>
     public static JobMessage For(JobEntity job) =>
         new(CurrentVersion, job.JobId, job.Domain, job.OnePerDomain, job.Force, job.CreatedAtUtc, job.MessageToken, job.MessageSeq);
+
+    /// <summary>The message carrying <paramref name="activity"/>'s trace context (W3C <c>traceparent</c>/<c>tracestate</c>); unchanged without one.</summary>
+    public JobMessage WithTraceOf(Activity? activity) =>
+        activity is { IdFormat: ActivityIdFormat.W3C, Id: { } id } ? this with { TraceParent = id, TraceState = activity.TraceStateString } : this;
+
+    /// <summary>The trace context the message carries, if it carries a valid one.</summary>
+    public ActivityContext? TraceContext() =>
+        TraceParent is { } parent && ActivityContext.TryParse(parent, TraceState, isRemote: true, out var context) ? context : null;
 
     /// <summary>True when the message can rebuild its job row.</summary>
     [JsonIgnore]

@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Globalization;
 using Backlinks.DomDetailer;
 using Backlinks.Links;
 using Backlinks.Storage;
+using Backlinks.Telemetry;
 using Backlinks.Throttling;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -30,6 +32,7 @@ public sealed partial class JobProcessor(
     IOptions<BackoffOptions> backoffOptions,
     IOptions<CacheOptions> cacheOptions,
     TimeProvider time,
+    BacklinksMetrics telemetry,
     ILogger<JobProcessor> logger)
 {
     private readonly BackoffOptions _backoff = backoffOptions.Value;
@@ -41,29 +44,90 @@ public sealed partial class JobProcessor(
     // A re-sent message is never visible at once, so its job row is almost always recorded first.
     private static readonly TimeSpan MinimumDelay = TimeSpan.FromSeconds(1);
 
-    public async Task<JobOutcome> ProcessAsync(string messageBody, CancellationToken cancellationToken)
+    public Task<JobOutcome> ProcessAsync(string messageBody, CancellationToken cancellationToken) =>
+        TracedAsync(BacklinksTelemetry.Spans.Job, messageBody, async () =>
+        {
+            try
+            {
+                return await RunAsync(messageBody, cancellationToken);
+            }
+            catch (Exception e) when (StorageFaults.IsTransient(e) && !cancellationToken.IsCancellationRequested)
+            {
+                LogStorageFault(logger, e.GetType().Name, e.Message);
+                return new JobOutcome(JobOutcomeKind.RetryMessage, null, $"storage failed: {e.Message}");
+            }
+        });
+
+    /// <summary>Called for a message the host moved to the poison queue: the job fails with its last error.</summary>
+    public Task<JobOutcome> FailPoisonedAsync(string messageBody, CancellationToken cancellationToken) =>
+        TracedAsync(BacklinksTelemetry.Spans.PoisonedJob, messageBody, async () =>
+        {
+            var (job, skip) = await LoadCurrentJobAsync(messageBody, cancellationToken);
+            if (job is null)
+            {
+                return skip!;
+            }
+            var attempts = job.Attempts == 1 ? "1 attempt" : $"{job.Attempts} attempts";
+            return await FailAsync(job, $"gave up after {attempts}: {job.LastError ?? "the message could not be processed"}", cancellationToken);
+        });
+
+    /// <summary>
+    /// Runs one delivery in a span of the job's trace: the child of the trace context its message carries
+    /// (the submission's, or the previous attempt's), linked to the runner's own span (a Functions invocation).
+    /// </summary>
+    private static async Task<JobOutcome> TracedAsync(string name, string messageBody, Func<Task<JobOutcome>> run)
     {
+        var ambient = Activity.Current;
+        var carried = JobMessage.TryParse(messageBody, out var message, out _) ? message.TraceContext() : null;
+        using var span = carried is { } parent
+            ? BacklinksTelemetry.Source.StartActivity(name, ActivityKind.Consumer, parent, links: ambient is null ? null : [new ActivityLink(ambient.Context)])
+            : BacklinksTelemetry.Source.StartActivity(name, ActivityKind.Consumer);
         try
         {
-            return await RunAsync(messageBody, cancellationToken);
+            var outcome = await run();
+            span?.SetTag(BacklinksTelemetry.Attributes.Outcome, OutcomeName(outcome.Kind))
+                .SetTag(BacklinksTelemetry.Attributes.JobId, outcome.JobId)
+                .SetTag(BacklinksTelemetry.Attributes.Detail, outcome.Detail);
+            if (outcome.Kind is JobOutcomeKind.Failed or JobOutcomeKind.RetryMessage)
+            {
+                span?.SetStatus(ActivityStatusCode.Error, outcome.Detail);
+            }
+            return outcome;
         }
-        catch (Exception e) when (StorageFaults.IsTransient(e) && !cancellationToken.IsCancellationRequested)
+        catch (Exception e)
         {
-            LogStorageFault(logger, e.GetType().Name, e.Message);
-            return new JobOutcome(JobOutcomeKind.RetryMessage, null, $"storage failed: {e.Message}");
+            span?.SetTag(BacklinksTelemetry.Attributes.Outcome, "error").SetStatus(ActivityStatusCode.Error, e.GetType().Name);
+            throw;
         }
     }
 
-    /// <summary>Called for a message the host moved to the poison queue: the job fails with its last error.</summary>
-    public async Task<JobOutcome> FailPoisonedAsync(string messageBody, CancellationToken cancellationToken)
+    /// <summary>The outcome as spans and queries name it: <c>succeeded</c>, <c>deferred</c>, <c>failed</c>, <c>skipped</c>, <c>retry_message</c>, <c>ahead_of_row</c>.</summary>
+    public static string OutcomeName(JobOutcomeKind kind) => kind switch
     {
-        var (job, skip) = await LoadCurrentJobAsync(messageBody, cancellationToken);
-        if (job is null)
-        {
-            return skip!;
-        }
-        var attempts = job.Attempts == 1 ? "1 attempt" : $"{job.Attempts} attempts";
-        return await FailAsync(job, $"gave up after {attempts}: {job.LastError ?? "the message could not be processed"}", cancellationToken);
+        JobOutcomeKind.Succeeded => "succeeded",
+        JobOutcomeKind.Deferred => "deferred",
+        JobOutcomeKind.Failed => "failed",
+        JobOutcomeKind.Skipped => "skipped",
+        JobOutcomeKind.RetryMessage => "retry_message",
+        JobOutcomeKind.AheadOfRow => "ahead_of_row",
+        _ => kind.ToString(),
+    };
+
+    /// <summary>The job's identity and attempt count on the delivery's span.</summary>
+    private static void TagJob(JobEntity job) =>
+        JobSpan()?.SetTag(BacklinksTelemetry.Attributes.Domain, job.Domain)
+            .SetTag(BacklinksTelemetry.Attributes.JobId, job.JobId)
+            .SetTag(BacklinksTelemetry.Attributes.Attempt, job.Attempts);
+
+    /// <summary>The delivery's span, when it is recording and no child span is open.</summary>
+    private static Activity? JobSpan() =>
+        Activity.Current is { OperationName: BacklinksTelemetry.Spans.Job or BacklinksTelemetry.Spans.PoisonedJob } span ? span : null;
+
+    private void RecordCompleted(JobEntity job, string status)
+    {
+        var duration = job.CompletedAtUtc!.Value - job.CreatedAtUtc;
+        telemetry.RecordJobCompleted(status, duration);
+        JobSpan()?.SetTag(BacklinksTelemetry.Attributes.JobDurationSeconds, duration.TotalSeconds);
     }
 
     private async Task<JobOutcome> RunAsync(string messageBody, CancellationToken cancellationToken)
@@ -76,6 +140,12 @@ public sealed partial class JobProcessor(
 
         // Spend nothing twice: a snapshot fresh enough for this job answers it without a call.
         var now = time.GetUtcNow();
+        if (job is { Status: JobStatus.Queued, Attempts: 0, StartedAtUtc: null })
+        {
+            // The job's first run: how long it sat in the queue.
+            telemetry.RecordQueueDelay(now - job.CreatedAtUtc);
+            JobSpan()?.SetTag(BacklinksTelemetry.Attributes.QueueDelaySeconds, (now - job.CreatedAtUtc).TotalSeconds);
+        }
         var (pairNewest, latest) = await metrics.FindNewestAsync(job.Domain, job.OnePerDomain, cancellationToken);
         if (pairNewest is not null && IsFreshFor(job, pairNewest, now))
         {
@@ -114,6 +184,7 @@ public sealed partial class JobProcessor(
         }
 
         job.MarkRunning(time.GetUtcNow());
+        TagJob(job);
         BacklinksFetchResult result;
         try
         {
@@ -191,7 +262,10 @@ public sealed partial class JobProcessor(
         {
             metadata["malformed"] = "true";
         }
-        await raw.UploadAsync(path, body, metadata, cancellationToken);
+        using (BacklinksTelemetry.StartStorageWrite(BacklinksTelemetry.Spans.UploadRaw, "blob"))
+        {
+            await raw.UploadAsync(path, body, metadata, cancellationToken);
+        }
         return (path, fetchedAt);
     }
 
@@ -210,7 +284,15 @@ public sealed partial class JobProcessor(
     /// <summary>Applies a stored snapshot to the link and metrics tables and marks the job succeeded with it.</summary>
     private async Task<JobOutcome> StoreAsync(JobEntity job, StoredSnapshot snapshot, MetricsSnapshotEntity? latest, bool paidCall, CancellationToken cancellationToken)
     {
-        var applied = await links.ApplyAsync(snapshot, cancellationToken, new LatestRowAsRead(latest));
+        SnapshotApplied applied;
+        using (BacklinksTelemetry.StartStorageWrite(BacklinksTelemetry.Spans.ApplySnapshot, "tables"))
+        {
+            applied = await links.ApplyAsync(snapshot, cancellationToken, new LatestRowAsRead(latest));
+        }
+        if (applied.Kind == SnapshotApplyKind.Applied)
+        {
+            telemetry.RecordLinkChanges(applied.Metrics.NewLinks ?? 0, applied.Metrics.LostLinks ?? 0);
+        }
         LogStored(logger, job.JobId, job.Domain, applied.Metrics.BacklinkRows, snapshot.RawBlobPath);
         return await SucceedAsync(job, Reference(applied.Metrics), paidCall, cancellationToken);
     }
@@ -269,6 +351,7 @@ public sealed partial class JobProcessor(
             LogUnknownJob(logger, message.JobId);
             return (null, new JobOutcome(JobOutcomeKind.Skipped, message.JobId, "no such job"));
         }
+        TagJob(job);
         if (job.Status == JobStatus.Cancelled)
         {
             // An operator cancelled the job: its message is dropped, no call, no credit.
@@ -293,16 +376,17 @@ public sealed partial class JobProcessor(
     private async Task<JobOutcome> SucceedAsync(JobEntity job, SnapshotReference snapshot, bool paidCall, CancellationToken cancellationToken)
     {
         job.MarkSucceeded(snapshot, time.GetUtcNow());
-        if (!await jobs.TryReplaceAsync(job, cancellationToken))
+        if (!await ReplaceJobAsync(job, cancellationToken))
         {
             // Someone else changed the row meanwhile; the snapshot is stored either way, so record it on the row as it is now.
             var current = await jobs.GetAsync(job.GetJobId(), cancellationToken);
             if (current is not null && !current.IsTerminal())
             {
                 current.MarkSucceeded(snapshot, time.GetUtcNow());
-                await jobs.TryReplaceAsync(current, cancellationToken);
+                await ReplaceJobAsync(current, cancellationToken);
             }
         }
+        RecordCompleted(job, JobStatus.Succeeded);
         if (job.ServedFromCache)
         {
             LogServedFromSnapshot(logger, job.JobId, job.Domain, snapshot.JobId);
@@ -327,9 +411,13 @@ public sealed partial class JobProcessor(
         // Send first, then record it: if recording fails, this message is retried and re-sends with the
         // same sequence number and a new token, which makes the first one stale. A message delivered
         // before its record lands is "ahead" and retried. So no job is lost, and none runs twice.
-        var message = job.MarkWaiting(reason, next, explanation, now);
-        await queue.SendAsync(message, delay < MinimumDelay ? MinimumDelay : delay, cancellationToken);
-        if (!await jobs.TryReplaceAsync(job, cancellationToken))
+        // The next attempt continues this delivery's trace, so that every attempt of a job is one trace.
+        var message = job.MarkWaiting(reason, next, explanation, now).WithTraceOf(Activity.Current);
+        using (BacklinksTelemetry.StartStorageWrite(BacklinksTelemetry.Spans.SendMessage, "queue"))
+        {
+            await queue.SendAsync(message, delay < MinimumDelay ? MinimumDelay : delay, cancellationToken);
+        }
+        if (!await ReplaceJobAsync(job, cancellationToken))
         {
             return new JobOutcome(JobOutcomeKind.RetryMessage, job.JobId, "the job row changed while scheduling the next attempt");
         }
@@ -340,7 +428,8 @@ public sealed partial class JobProcessor(
     private async Task<JobOutcome> FailAsync(JobEntity job, string reason, CancellationToken cancellationToken)
     {
         job.MarkFailed(reason, time.GetUtcNow());
-        await jobs.TryReplaceAsync(job, cancellationToken);
+        await ReplaceJobAsync(job, cancellationToken);
+        RecordCompleted(job, JobStatus.Failed);
         LogFailed(logger, job.JobId, job.Domain, reason);
         return new JobOutcome(JobOutcomeKind.Failed, job.JobId, reason);
     }
@@ -348,9 +437,15 @@ public sealed partial class JobProcessor(
     private async Task<JobOutcome> RequeueAsync(JobEntity job, string reason, CancellationToken cancellationToken)
     {
         job.MarkRequeued(reason, time.GetUtcNow());
-        await jobs.TryReplaceAsync(job, cancellationToken);
+        await ReplaceJobAsync(job, cancellationToken);
         LogTransient(logger, job.JobId, job.Domain, job.Attempts, reason);
         return new JobOutcome(JobOutcomeKind.RetryMessage, job.JobId, reason);
+    }
+
+    private async Task<bool> ReplaceJobAsync(JobEntity job, CancellationToken cancellationToken)
+    {
+        using var span = BacklinksTelemetry.StartStorageWrite(BacklinksTelemetry.Spans.WriteJobRow, "table");
+        return await jobs.TryReplaceAsync(job, cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped an unreadable job message: {Reason}")]

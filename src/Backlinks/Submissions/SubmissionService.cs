@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Backlinks.Jobs;
 using Backlinks.Storage;
+using Backlinks.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace Backlinks.Submissions;
@@ -43,6 +45,16 @@ public sealed partial class SubmissionService(
 
     /// <param name="progress">Receives the number of messages sent so far.</param>
     public async Task<SubmissionOutcome> SubmitAsync(SubmissionInput input, CancellationToken cancellationToken, IProgress<SubmissionProgress>? progress = null)
+    {
+        // The span every job of this submission starts its trace from: its context travels in each message.
+        using var span = BacklinksTelemetry.Source.StartActivity(BacklinksTelemetry.Spans.Submit, ActivityKind.Producer);
+        var outcome = await SubmitPlannedAsync(input, progress, cancellationToken);
+        span?.SetTag(BacklinksTelemetry.Attributes.Outcome, outcome.Status.ToString())
+            .SetTag(BacklinksTelemetry.Attributes.Jobs, outcome.Response?.Accepted.Count ?? 0);
+        return outcome;
+    }
+
+    private async Task<SubmissionOutcome> SubmitPlannedAsync(SubmissionInput input, IProgress<SubmissionProgress>? progress, CancellationToken cancellationToken)
     {
         var parsed = LookupRequestParser.Parse(input.Body, input.Format, input.OnePerDomain, input.Force);
         if (parsed.Problem is { } problem)
@@ -98,6 +110,7 @@ public sealed partial class SubmissionService(
         IReadOnlyList<PlannedJob> planned, IProgress<SubmissionProgress>? progress, CancellationToken cancellationToken)
     {
         var sent = new ConcurrentBag<PlannedJob>();
+        var trace = Activity.Current;
         string? error = null;
         var count = 0;
         // A stop ends the sending, not the sends in flight: a message cancelled mid-request may still
@@ -111,7 +124,7 @@ public sealed partial class SubmissionService(
                 }
                 try
                 {
-                    await queue.SendAsync(JobMessage.For(item.Job), item.Delay, CancellationToken.None);
+                    await queue.SendAsync(JobMessage.For(item.Job).WithTraceOf(trace), item.Delay, CancellationToken.None);
                     sent.Add(item);
                     progress?.Report(new SubmissionProgress(Interlocked.Increment(ref count), planned.Count));
                 }

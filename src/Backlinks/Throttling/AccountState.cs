@@ -18,6 +18,7 @@ public sealed class AccountState(StorageClients storage, ApiAccount account, Tim
 
     private readonly Lock _gate = new();
     private AccountStateSnapshot? _cached;
+    private AccountStateSnapshot? _lastRead;
     private Task<AccountStateSnapshot>? _reading;
 
     public string Partition => account.Id;
@@ -27,6 +28,18 @@ public sealed class AccountState(StorageClients storage, ApiAccount account, Tim
     {
         var row = await storage.ControlTable.GetEntityIfExistsAsync<ApiControlEntity>(Partition, ApiControlEntity.Row, cancellationToken: cancellationToken);
         return row.HasValue ? row.Value : null;
+    }
+
+    /// <summary>The state as last read by this instance, however old; null before the first read. For telemetry, which must not read storage itself.</summary>
+    public AccountStateSnapshot? LastRead
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _lastRead;
+            }
+        }
     }
 
     public Task<AccountStateSnapshot> GetAsync(CancellationToken cancellationToken)
@@ -65,6 +78,7 @@ public sealed class AccountState(StorageClients storage, ApiAccount account, Tim
             if (_cached is { } cached && cached.LedgerRow == ledger.RowKey)
             {
                 _cached = cached with { Ledger = ledger };
+                _lastRead = _cached;
             }
         }
     }
@@ -97,6 +111,7 @@ public sealed class AccountState(StorageClients storage, ApiAccount account, Tim
         lock (_gate)
         {
             _cached = snapshot;
+            _lastRead = snapshot;
         }
         return snapshot;
     }

@@ -8,16 +8,17 @@ using Backlinks.Tests.Infrastructure;
 
 namespace Backlinks.Tests.Functions;
 
-/// <summary>The API key travels in the query string; it must surface nowhere else.</summary>
+/// <summary>The API key travels in the query string; it must surface nowhere else: nor in what the OpenTelemetry exporters are handed.</summary>
 public sealed class SecretLeakTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
 {
     [Fact]
     public async Task The_api_key_appears_in_no_log_trace_blob_table_row_queue_message_or_response()
     {
+        var telemetry = new TelemetryCapture();
         await using var pipeline = await TestPipeline.StartAsync(azurite, new Dictionary<string, string?>
         {
             ["DomDetailer:Timeout"] = "00:00:05",
-        });
+        }, telemetry: telemetry);
         var host = new QueueHostEmulator(pipeline, maxDequeueCount: 2);
         var submit = new SubmitLookups(pipeline.Get<SubmissionService>());
         var responses = new StringBuilder();
@@ -61,12 +62,17 @@ public sealed class SecretLeakTests(AzuriteFixture azurite) : IClassFixture<Azur
             responses.Append(body.GetRawText());
         }
 
+        telemetry.Flush(pipeline.Services);
         var everything = new StringBuilder()
             .AppendLine(pipeline.AllDiagnosticText())
+            .AppendLine(telemetry.AllText())
             .AppendLine(responses.ToString())
             .AppendLine(await StorageTextAsync(pipeline));
 
         Assert.True(pipeline.Api.Calls.Count >= 10, "every path was exercised");
+        // What the exporters were handed covers those paths: the timeouts and the 429 among them.
+        Assert.Contains($"{Backlinks.Telemetry.BacklinksTelemetry.Attributes.Status}={Backlinks.Telemetry.BacklinksMetrics.TimeoutStatus}", everything.ToString());
+        Assert.Contains($"{Backlinks.Telemetry.BacklinksTelemetry.Attributes.Status}=429", everything.ToString());
         Assert.Contains("ok.com", everything.ToString());
         Assert.DoesNotContain(TestPipeline.ApiKey, everything.ToString());
         Assert.DoesNotContain("TOPSECRET", everything.ToString());
@@ -120,7 +126,8 @@ public sealed class SecretLeakTests(AzuriteFixture azurite) : IClassFixture<Azur
     [MemberData(nameof(KeysAndScenarios))]
     public async Task A_key_the_api_echoes_reaches_no_job_row_message_blob_table_log_trace_or_response(string key, string scenario)
     {
-        await using var pipeline = await TestPipeline.StartAsync(azurite, apiKey: key);
+        var telemetry = new TelemetryCapture();
+        await using var pipeline = await TestPipeline.StartAsync(azurite, apiKey: key, telemetry: telemetry);
         var host = new QueueHostEmulator(pipeline, maxDequeueCount: 2);
         var submit = new SubmitLookups(pipeline.Get<SubmissionService>());
         var responses = new StringBuilder();
@@ -145,8 +152,10 @@ public sealed class SecretLeakTests(AzuriteFixture azurite) : IClassFixture<Azur
             var (_, body) = HttpRequests.Read(await queries.Run(HttpRequests.Get(), job.RowKey, CancellationToken.None));
             responses.Append(body.GetRawText());
         }
+        telemetry.Flush(pipeline.Services);
         var everything = new StringBuilder()
             .AppendLine(pipeline.AllDiagnosticText())
+            .AppendLine(telemetry.AllText())
             .AppendLine(responses.ToString())
             .AppendLine(await StorageTextAsync(pipeline))
             .ToString();
@@ -157,6 +166,7 @@ public sealed class SecretLeakTests(AzuriteFixture azurite) : IClassFixture<Azur
             Assert.Equal(answers.Length, pipeline.Api.Calls.Count(d => d == domain));
         }
         Assert.Equal(scenario.StartsWith("402", StringComparison.Ordinal), pipeline.Api.BalanceCalls.Count > 0);
+        Assert.Equal(scenario.StartsWith("402", StringComparison.Ordinal), telemetry.Named(Backlinks.Telemetry.BacklinksTelemetry.Spans.BalanceCall).Any());
         Assert.Contains(EchoScenarios[scenario][0].Domain, everything);
         Assert.False(EchoedKeyTests.Leaks(everything, key, SecretRedactor.MinFragment), everything);
     }

@@ -41,7 +41,8 @@ public sealed class SubmitLookupsTests(AzuriteFixture azurite) : IClassFixture<A
         var message = Assert.Single((await raw.PeekMessagesAsync(10)).Value);
         var json = Encoding.UTF8.GetString(Convert.FromBase64String(message.Body.ToString()));
         var createdAt = job.CreatedAtUtc.ToString("yyyy-MM-ddTHH:mm:ss.FFFFFFFzzz", System.Globalization.CultureInfo.InvariantCulture);
-        Assert.Equal($$"""{"v":2,"jobId":"{{jobId}}","domain":"example.com","createdAtUtc":"{{createdAt}}"}""", json);
+        // The submission's trace context follows, as W3C traceparent (optional: older readers ignore it).
+        Assert.Matches($$"""^\{"v":2,"jobId":"{{jobId}}","domain":"example.com","createdAtUtc":"{{System.Text.RegularExpressions.Regex.Escape(createdAt)}}","traceparent":"00-[0-9a-f]{32}-[0-9a-f]{16}-01"\}$""", json);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Backlinks.Storage;
+using Backlinks.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -50,8 +51,9 @@ public sealed class TestPipeline : IAsyncDisposable
 
     /// <param name="systemClock">Run on the real clock: for tests of the worker, whose delayed messages become visible in Azurite's time.</param>
     /// <param name="apiKey">The key of the account: the fake API accepts it and the pipeline sends it.</param>
+    /// <param name="telemetry">Records the pipeline's telemetry through the OpenTelemetry SDK, as the hosts do, into in-memory exporters.</param>
     public static async Task<TestPipeline> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null, bool systemClock = false,
-        string apiKey = ApiKey)
+        string apiKey = ApiKey, TelemetryCapture? telemetry = null)
     {
         var api = await FakeDomDetailer.StartAsync(apiKey);
         var suffix = Guid.NewGuid().ToString("N")[..10];
@@ -90,7 +92,9 @@ public sealed class TestPipeline : IAsyncDisposable
         services.AddSingleton<Azure.Core.Pipeline.HttpPipelinePolicy>(storageRequests);
         services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddFakeLogging());
         services.AddBacklinksPipeline(new ConfigurationBuilder().AddInMemoryCollection(config).Build());
+        telemetry?.AddTo(services);
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        provider.StartTelemetry();
 
         // Every name and tag of every activity (trace span) recorded while the pipeline runs.
         var traceText = new List<string>();

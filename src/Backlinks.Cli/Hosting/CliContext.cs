@@ -77,7 +77,9 @@ public sealed class CliContext(CliStreams streams, IConfiguration configuration)
         {
             return null;
         }
-        var sandbox = await SandboxApi.StartAsync();
+        // A key of its own: the simulated data says "sandbox" everywhere (sandbox.invalid URLs), and the pipeline
+        // masks every run of the key's characters in what it stores, so the default key would blot out the data.
+        var sandbox = await SandboxApi.StartAsync(apiKey: System.Security.Cryptography.RandomNumberGenerator.GetString("abcdefghijklmnopqrstuvwxyz0123456789", 24));
         Error.MarkupLine($"[yellow]Sandbox:[/] simulated DomDetailer API at {Markup.Escape(sandbox.BaseUrl.ToString())}. Its data is synthetic; no credits are spent.");
         return sandbox;
     }

@@ -3,6 +3,7 @@ using Backlinks.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using Spectre.Console;
 
 namespace Backlinks.Cli.Hosting;
@@ -53,8 +54,10 @@ public sealed class CliContext(CliStreams streams, IConfiguration configuration)
         var services = new ServiceCollection();
         services.AddLogging(logging =>
         {
-            logging.SetMinimumLevel(Verbose ? LogLevel.Information : LogLevel.Warning);
+            // Telemetry (OTLP, when set) gets Information; the console on stderr only warnings and errors, unless -v.
+            logging.SetMinimumLevel(LogLevel.Information);
             streams.Logging?.Invoke(logging);
+            logging.AddFilter<ConsoleLoggerProvider>(null, Verbose ? LogLevel.Information : LogLevel.Warning);
         });
         services.AddBacklinksPipeline(configuration);
         var provider = CliTelemetry.BuildWithTelemetry(services, configuration);

@@ -9,6 +9,7 @@ using Backlinks.Tests.Infrastructure;
 namespace Backlinks.Tests.Functions;
 
 /// <summary>The API key travels in the query string; it must surface nowhere else: nor in what the OpenTelemetry exporters are handed.</summary>
+[Collection(RunAloneCollection.Name)]
 public sealed class SecretLeakTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
 {
     [Fact]

@@ -46,11 +46,12 @@ public sealed class AzuriteFixture : IAsyncLifetime
 }
 
 /// <summary>
-/// The tests that measure rates or timings on the real clock: they run alone, after the parallel ones,
-/// so that a loaded machine does not turn their figures into flakes.
+/// The tests that run alone, after the parallel ones: those that measure rates or timings on the real clock
+/// (a loaded machine would turn their figures into flakes), and those that listen to the process-wide
+/// ActivitySource and Meter (other tests' spans and metrics would land in their exporters).
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class TimingSensitiveCollection
+public sealed class RunAloneCollection
 {
-    public const string Name = "timing-sensitive";
+    public const string Name = "run-alone";
 }

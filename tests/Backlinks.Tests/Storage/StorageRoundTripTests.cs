@@ -9,7 +9,7 @@ namespace Backlinks.Tests.Storage;
 /// What one happy-path job costs in storage requests, from its submission to its message's deletion,
 /// counted in the clients' own pipelines. Figures are in the README ("Storage round trips").
 /// </summary>
-[Collection(TimingSensitiveCollection.Name)]
+[Collection(RunAloneCollection.Name)]
 public sealed class StorageRoundTripTests(AzuriteFixture azurite, ITestOutputHelper output) : IClassFixture<AzuriteFixture>
 {
     private const int Jobs = 50;

@@ -14,6 +14,7 @@ using Spectre.Console.Testing;
 namespace Backlinks.Tests.Telemetry;
 
 /// <summary>The hosts' exporters: the CLI over OTLP by the standard OTEL_* settings, the function app by its settings.</summary>
+[Collection(RunAloneCollection.Name)]
 public sealed class HostTelemetryTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
 {
     [Fact]

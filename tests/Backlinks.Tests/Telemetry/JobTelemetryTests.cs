@@ -8,6 +8,7 @@ using static Backlinks.Telemetry.BacklinksTelemetry;
 namespace Backlinks.Tests.Telemetry;
 
 /// <summary>The spans and metrics of jobs, read from the OpenTelemetry in-memory exporter: names, attributes, one trace per job.</summary>
+[Collection(RunAloneCollection.Name)]
 public sealed class JobTelemetryTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>, IAsyncLifetime
 {
     private readonly TelemetryCapture _telemetry = new();

@@ -13,6 +13,7 @@ namespace Backlinks.Tests.Telemetry;
 /// The scrubbers alone: whatever a span or a log record carries (a URL with the key, an exception that quotes
 /// it, in another case, encoded, cut), the exporters get it masked, and recorded URLs lose their query.
 /// </summary>
+[Collection(RunAloneCollection.Name)]
 public sealed class SecretScrubbingTests
 {
     public static TheoryData<string> Keys => [EchoedKeyTests.PlainKey, EchoedKeyTests.AwkwardKey];

@@ -10,7 +10,7 @@ using Backlinks.Worker;
 namespace Backlinks.Tests.Throttling;
 
 /// <summary>The shared out-of-credits pause and the shared rate limit.</summary>
-[Collection(TimingSensitiveCollection.Name)]
+[Collection(RunAloneCollection.Name)]
 public sealed class OneCarefulClientTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
 {
     private static Task<JobId> SubmitAsync(TestPipeline pipeline, string domain) => pipeline.CreateJobAsync(domain);

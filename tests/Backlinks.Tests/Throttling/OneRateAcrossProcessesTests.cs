@@ -17,7 +17,7 @@ namespace Backlinks.Tests.Throttling;
 /// printed arrivals show such stalls as several calls in the same millisecond.
 /// </remarks>
 [Trait("Category", "SharedRate")]
-[Collection(TimingSensitiveCollection.Name)]
+[Collection(RunAloneCollection.Name)]
 public sealed class OneRateAcrossProcessesTests(AzuriteFixture azurite, ITestOutputHelper output) : IClassFixture<AzuriteFixture>
 {
     private const int Limit = 10;

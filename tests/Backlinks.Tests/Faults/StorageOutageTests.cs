@@ -7,7 +7,7 @@ using Backlinks.Throttling;
 namespace Backlinks.Tests.Faults;
 
 /// <summary>
-/// What the fault matrix (<see cref="StorageFaultTests"/>) leaves behind, followed further: a writer lease whose
+/// What the fault matrix (<see cref="StorageFaultRuns"/>) leaves behind, followed further: a writer lease whose
 /// release was lost, storage that stays down for every delivery of a job, and a job queued twice.
 /// </summary>
 [Trait("Category", "StorageFaults")]

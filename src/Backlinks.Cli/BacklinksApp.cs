@@ -75,7 +75,7 @@ public static class BacklinksApp
         }
         catch (Exception exception)
         {
-            return ErrorReporter.Report(exception, cli, args, json: args.Contains("--json"));
+            return ErrorReporter.Report(exception, cli, args, json: args.Contains("--json"), stopped: stopping.IsCancellationRequested);
         }
     }
 }

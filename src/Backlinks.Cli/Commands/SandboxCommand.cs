@@ -19,11 +19,25 @@ internal sealed class SandboxCommand(CliContext cli) : AsyncCommand<SandboxComma
         [CommandOption("--api-key <KEY>")]
         [Description("The key it accepts; others get 401 like the real API (default 'sandbox').")]
         public string ApiKey { get; init; } = SandboxApi.DefaultApiKey;
+
+        public override ValidationResult Validate() =>
+            Port is < 0 or > 65535 ? ValidationResult.Error("--port must be between 0 (any free port) and 65535")
+            : string.IsNullOrWhiteSpace(ApiKey) ? ValidationResult.Error("--api-key must not be empty")
+            : ValidationResult.Success();
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        await using var sandbox = await SandboxApi.StartAsync(settings.ApiKey, settings.Port);
+        SandboxApi sandbox;
+        try
+        {
+            sandbox = await SandboxApi.StartAsync(settings.ApiKey, settings.Port);
+        }
+        catch (IOException bind)
+        {
+            throw new CliException($"cannot listen on 127.0.0.1:{settings.Port}: {bind.Message} Pick another --port, or 0 for any free one.", code: "port_unavailable");
+        }
+        await using var _ = sandbox;
         var console = cli.Error;
         console.MarkupLine($"[yellow]Simulated[/] DomDetailer API listening at [bold]{Display.Markup(sandbox.BaseUrl.ToString())}[/]. Its data is synthetic.");
         console.MarkupLine("Point the Functions app or the CLI at it:");

@@ -58,6 +58,9 @@ public sealed class CliContext(CliStreams streams, IConfiguration configuration)
             logging.SetMinimumLevel(LogLevel.Information);
             streams.Logging?.Invoke(logging);
             logging.AddFilter<ConsoleLoggerProvider>(null, Verbose ? LogLevel.Information : LogLevel.Warning);
+            // The HTTP resilience pipeline logs each retried attempt with its exception (a stack trace); the job's
+            // status already says what happened, so on the console those are for -v only.
+            logging.AddFilter<ConsoleLoggerProvider>("Polly", Verbose ? LogLevel.Information : LogLevel.Critical);
         });
         services.AddBacklinksPipeline(configuration);
         var provider = CliTelemetry.BuildWithTelemetry(services, configuration);

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Azure;
 using Backlinks.Storage;
@@ -16,9 +15,12 @@ namespace Backlinks.Cli.Hosting;
 /// </summary>
 internal static partial class ErrorReporter
 {
-    public static int Report(Exception exception, CliContext cli, string[] args, bool json)
+    /// <param name="stopped">Ctrl-C or SIGTERM came first: whatever failed after it failed because of it.</param>
+    public static int Report(Exception exception, CliContext cli, string[] args, bool json, bool stopped = false)
     {
-        var (code, message, exitCode) = Describe(exception, cli.Configuration, CommandOf(args, exception));
+        var (code, message, exitCode) = stopped
+            ? ("stopped", "stopped before it finished.", ExitCodes.Error)
+            : Describe(exception, cli.Configuration, CommandOf(args, exception));
         if (code is null)
         {
             cli.Error.WriteException(exception);
@@ -46,6 +48,11 @@ internal static partial class ErrorReporter
         CommandParseException or CommandRuntimeException => ("usage", Usage(exception.Message, command), ExitCodes.Error),
         OptionsValidationException options => ("configuration", string.Join(" ", options.Failures), ExitCodes.Error),
         _ when IsUnreachable(exception) => ("storage_unreachable", Unreachable(configuration), ExitCodes.Error),
+        // A setting that cannot be parsed: a connection string not of the form name=value, a number that is not one.
+        FormatException format => ("configuration", $"a setting could not be read: {format.Message} Check AzureWebJobsStorage.", ExitCodes.Error),
+        InvalidOperationException invalid when invalid.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal)
+            || invalid.Message.Contains("account information", StringComparison.Ordinal) => ("configuration", invalid.Message, ExitCodes.Error),
+        HttpRequestException api => ("api_unreachable", $"cannot reach the DomDetailer API: {api.Message}", ExitCodes.Error),
         RequestFailedException storage => ("storage_error", $"storage refused the request ({storage.Status} {storage.ErrorCode}).", ExitCodes.Error),
         InvalidOperationException invalid when invalid.Message.Contains("AzureWebJobsStorage", StringComparison.Ordinal) => ("configuration", invalid.Message, ExitCodes.Error),
         OperationCanceledException => ("stopped", "stopped before it finished.", ExitCodes.Error),
@@ -67,11 +74,11 @@ internal static partial class ErrorReporter
     [GeneratedRegex(@"Failed to convert '(.*)' to (?:Int32|Nullable`1)")]
     private static partial Regex NotConverted();
 
+    /// <summary>Storage's own failure to connect: the SDK's status-0 answer (other connection failures are the API's or the sandbox's).</summary>
     private static bool IsUnreachable(Exception exception) => exception switch
     {
         AggregateException aggregate => aggregate.InnerExceptions.Any(IsUnreachable),
         RequestFailedException { Status: 0 } => true,
-        HttpRequestException or SocketException => true,
         _ => exception.InnerException is { } inner && IsUnreachable(inner),
     };
 

@@ -23,6 +23,7 @@ public class UsageContractTests
     [InlineData(new[] { "work", "--until-empty", "--until-idle" }, "exclude each other", "See 'backlinks work --help'.")]
     [InlineData(new[] { "status", "--frob" }, "Unknown option 'frob'", "See 'backlinks status --help'.")]
     [InlineData(new[] { "submit", "-", "--format", "xml" }, "--format must be text, csv or json", "See 'backlinks submit --help'.")]
+    [InlineData(new[] { "sandbox", "--port", "70000" }, "--port must be between 0 (any free port) and 65535", "See 'backlinks sandbox --help'.")]
     public async Task A_usage_error_is_one_line_on_stderr_with_a_hint_and_exit_1(string[] args, string message, string hint)
     {
         var run = await RunAsync(args);
@@ -76,6 +77,20 @@ public class UsageContractTests
 
         Assert.Equal(ExitCodes.Error, run.ExitCode);
         Assert.Equal("error: cannot reach the storage account in AzureWebJobsStorage: check the setting and the network.", run.Stderr.Trim());
+    }
+
+    [Theory]
+    [InlineData("AzureWebJobsStorage", "garbage", "a setting could not be read: Settings must be of the form")]
+    public async Task A_setting_that_cannot_be_read_is_one_configuration_line_not_a_stack_trace(string setting, string value, string message)
+    {
+        var settings = new Dictionary<string, string?> { [setting] = value, ["DomDetailer:ApiKey"] = "unused-key" };
+
+        var run = await CliRunner.RunAsync(settings, new Dictionary<string, string?>(), [], CancellationToken.None, "work", "--until-idle");
+
+        Assert.Equal(ExitCodes.Error, run.ExitCode);
+        var line = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error: ", line);
+        Assert.Contains(message, line);
     }
 
     [Fact]

@@ -77,7 +77,7 @@ internal sealed class LookupCommand(CliContext cli) : AsyncCommand<LookupCommand
             cli.Out.MarkupLine($"Job: {view.JobId}");
             if (view.Result.ServedFromCache)
             {
-                cli.Out.MarkupLine($"Served from the cache: {Display.Markup(Render.CachedFrom(view.Result))}; no call, no credit. --force fetches anew.");
+                cli.Out.MarkupLine($"Served from the cache: {Display.Markup(Render.CachedFrom(view))}; no call, no credit. --force fetches anew.");
             }
         }
         else

@@ -72,7 +72,7 @@ internal sealed class WorkCommand(CliContext cli) : AsyncCommand<WorkCommand.Set
         else
         {
             // Logs and scripts: a line at least every 30 s while nothing can run.
-            await new WaitingReporter(tally, time, QueuedAsync, line => cli.Error.WriteLine(line)).RunAsync(run);
+            await new WaitingReporter(tally, time, async ct => await QueuedAsync(storage, ct), line => cli.Error.WriteLine(line)).RunAsync(run);
         }
         await run;
 
@@ -91,7 +91,7 @@ internal sealed class WorkCommand(CliContext cli) : AsyncCommand<WorkCommand.Set
         }
         else if (until == WorkUntil.Idle)
         {
-            await ReportIdleAsync(services, tally, time, cancellationToken);
+            await ReportIdleAsync(services, storage, tally, time, cancellationToken);
         }
         if (tally.Failed > 0)
         {
@@ -99,14 +99,12 @@ internal sealed class WorkCommand(CliContext cli) : AsyncCommand<WorkCommand.Set
             return ExitCodes.SomeJobsFailed;
         }
         return ExitCodes.Ok;
-
-        async Task<int?> QueuedAsync(CancellationToken ct) => (await storage.JobsQueue.GetPropertiesAsync(ct)).Value.ApproximateMessagesCount;
     }
 
     /// <summary>What an idle run leaves behind: the delayed messages, and when the first is due.</summary>
-    private async Task ReportIdleAsync(ServiceProvider services, WorkerTally tally, TimeProvider time, CancellationToken cancellationToken)
+    private async Task ReportIdleAsync(ServiceProvider services, StorageClients storage, WorkerTally tally, TimeProvider time, CancellationToken cancellationToken)
     {
-        var left = (await services.GetRequiredService<StorageClients>().JobsQueue.GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount;
+        var left = await QueuedAsync(storage, cancellationToken);
         if (left == 0)
         {
             cli.Error.WriteLine("Idle: the queue is empty.");
@@ -123,6 +121,10 @@ internal sealed class WorkCommand(CliContext cli) : AsyncCommand<WorkCommand.Set
             ? $"Idle: {left} messages are delayed{why}; the next is due at {WaitingReporter.Time(next)}. Run 'backlinks work --until-idle' again then."
             : $"Idle: {left} messages are delayed or in another worker's hands{why}; 'backlinks status' shows why jobs wait.");
     }
+
+    /// <summary>Messages in the jobs queue, visible or delayed.</summary>
+    private static async Task<int> QueuedAsync(StorageClients storage, CancellationToken cancellationToken) =>
+        (await storage.JobsQueue.GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount;
 
     private static Table Summary(WorkerTally tally, bool sandbox) => new Table().Border(TableBorder.Rounded)
         .AddColumn(new TableColumn("Succeeded").RightAligned()).AddColumn(new TableColumn("Waiting").RightAligned())

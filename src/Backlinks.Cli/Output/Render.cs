@@ -69,7 +69,7 @@ internal static class Render
         if (job.Result is { } result)
         {
             table.AddRow("Raw JSON", Display.Markup(result.RawBlobPath));
-            table.AddRow("Served from cache", result.ServedFromCache ? $"yes: {Display.Markup(CachedFrom(result))}" : "no");
+            table.AddRow("Served from cache", result.ServedFromCache ? $"yes: {Display.Markup(CachedFrom(job))}" : "no");
             table.AddRow("Backlink rows", result.BacklinkRows?.ToString(CultureInfo.InvariantCulture) ?? "");
         }
         return table;
@@ -102,10 +102,10 @@ internal static class Render
         return table;
     }
 
-    /// <summary>Which snapshot served a cached job: the job that fetched it (its blob's name) and when.</summary>
-    public static string CachedFrom(JobResultView result) =>
-        $"the snapshot of job {Path.GetFileNameWithoutExtension(result.RawBlobPath)}" +
-        (result.FetchedAtUtc is { } fetched ? $", fetched {fetched.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture)}" : "");
+    /// <summary>Which snapshot served a cached job: the job that fetched it, as its row records, and when.</summary>
+    public static string CachedFrom(JobView job) =>
+        $"the snapshot of job {job.SnapshotJobId}" +
+        (job.Result?.FetchedAtUtc is { } fetched ? $", fetched {fetched.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture)}" : "");
 
     public static string Status(string status) => status switch
     {

@@ -8,5 +8,8 @@ cd "$(dirname "$0")"
 bash scripts/npm-ci-if-stale.sh
 node powerbi/check-pq.mjs   # every Power Query file parses with Microsoft's parser
 dotnet build BacklinksFunctions.sln -c Release --nologo -v quiet
-dotnet format BacklinksFunctions.sln --verify-no-changes --no-restore
+# Formatting: code style and analyzer rules are errors in the build above (EnforceCodeStyleInBuild,
+# TreatWarningsAsErrors), which is all `dotnet format style|analyzers` would check; whitespace is checked
+# file by file, which needs no workspace load (6 s instead of a minute).
+dotnet format whitespace --folder --verify-no-changes --exclude node_modules artifacts '**/obj/**' '**/bin/**'
 dotnet test BacklinksFunctions.sln -c Release --no-build --nologo "$@"

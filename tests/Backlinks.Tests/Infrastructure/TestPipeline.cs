@@ -159,6 +159,27 @@ public sealed class TestPipeline : IAsyncDisposable
     {
         _traces.Dispose();
         await Api.DisposeAsync();
+        await DeleteStorageAsync();
         await Services.DisposeAsync();
+    }
+
+    // Azurite keeps every queue's messages, every container's blobs and the list of tables in shared
+    // collections that it scans on each request: what a test leaves behind slows every later request.
+    private async Task DeleteStorageAsync()
+    {
+        StorageRequests.InjectWhen(null);
+        StorageRequests.FailWhen(null);
+        var storage = Storage;
+        try
+        {
+            await Task.WhenAll(
+                storage.Queues.Select(q => (Task)q.DeleteIfExistsAsync())
+                    .Append(storage.RawContainer.DeleteIfExistsAsync())
+                    .Concat(storage.Tables.Select(t => (Task)t.DeleteAsync())));
+        }
+        catch (Azure.RequestFailedException)
+        {
+            // A table a test deleted itself; the rest is gone.
+        }
     }
 }

@@ -10,11 +10,11 @@ internal static class LinkArguments
     public static string Domain(string input)
     {
         var normalized = DomainName.Normalize(input);
-        return normalized.Domain ?? throw new CliException($"'{input}' is not a valid domain: {normalized.Error}.");
+        return normalized.Domain ?? throw CliException.Usage($"'{input}' is not a valid domain: {normalized.Error}.");
     }
 
     public static DateTimeOffset? Since(string? input) =>
         input is null ? null
         : LinkFilters.TryParseSince(input, out var since) ? since
-        : throw new CliException($"--since '{input}' is not {LinkFilters.SinceFormat}.");
+        : throw CliException.Usage($"--since '{input}' is not {LinkFilters.SinceFormat}.");
 }

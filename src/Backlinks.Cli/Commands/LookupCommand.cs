@@ -41,7 +41,7 @@ internal sealed class LookupCommand(CliContext cli) : AsyncCommand<LookupCommand
         var normalized = DomainName.Normalize(settings.Domain);
         if (!normalized.IsValid)
         {
-            throw new CliException($"'{settings.Domain}' is not a valid domain: {normalized.Error}.");
+            throw CliException.Usage($"'{settings.Domain}' is not a valid domain: {normalized.Error}.");
         }
 
         await using var sandbox = await cli.StartSandboxIfAsync(settings.Sandbox);

@@ -38,7 +38,7 @@ internal sealed class MetricsCommand(CliContext cli) : AsyncCommand<MetricsComma
         if (settings.Domain is not null)
         {
             var normalized = DomainName.Normalize(settings.Domain);
-            domain = normalized.Domain ?? throw new CliException($"'{settings.Domain}' is not a valid domain: {normalized.Error}.");
+            domain = normalized.Domain ?? throw CliException.Usage($"'{settings.Domain}' is not a valid domain: {normalized.Error}.");
         }
 
         await using var services = await cli.CreatePipelineAsync(cancellationToken);

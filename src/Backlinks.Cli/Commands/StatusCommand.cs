@@ -39,7 +39,7 @@ internal sealed class StatusCommand(CliContext cli) : AsyncCommand<StatusCommand
 
         if (!JobId.TryParse(settings.JobId, out var id))
         {
-            throw new CliException($"'{settings.JobId}' is not a job id: job ids are the UUIDs that 'backlinks submit' prints.");
+            throw CliException.Usage($"'{settings.JobId}' is not a job id: job ids are the UUIDs that 'backlinks submit' prints.");
         }
         await using var services = await cli.CreatePipelineAsync(cancellationToken);
         var job = await services.GetRequiredService<JobQueries>().GetJobAsync(id, cancellationToken)

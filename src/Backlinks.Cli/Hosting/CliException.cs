@@ -7,4 +7,9 @@ internal sealed class CliException(string message, int exitCode = ExitCodes.Erro
     public int ExitCode { get; } = exitCode;
 
     public string Code { get; } = code;
+
+    /// <summary>A bad option or argument value: reported like Spectre's own usage errors, with the command's --help hint.</summary>
+    public static CliException Usage(string message) => new(message, ExitCodes.Error, UsageCode);
+
+    public const string UsageCode = "usage";
 }

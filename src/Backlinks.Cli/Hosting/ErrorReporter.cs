@@ -44,6 +44,7 @@ internal static partial class ErrorReporter
 
     private static (string? Code, string? Message, int ExitCode) Describe(Exception exception, IConfiguration configuration, string? command) => exception switch
     {
+        CliException { Code: CliException.UsageCode } usage => (usage.Code, Usage(usage.Message, command), usage.ExitCode),
         CliException cli => (cli.Code, cli.Message, cli.ExitCode),
         CommandParseException or CommandRuntimeException => ("usage", Usage(exception.Message, command), ExitCodes.Error),
         OptionsValidationException options => ("configuration", string.Join(" ", options.Failures), ExitCodes.Error),
@@ -59,9 +60,24 @@ internal static partial class ErrorReporter
         _ => (null, null, ExitCodes.Error),
     };
 
-    /// <summary>The command the arguments name, for the help hint; none when it is the unknown part.</summary>
-    private static string? CommandOf(string[] args, Exception exception) =>
-        exception.Message.StartsWith("Unknown command", StringComparison.Ordinal) ? null : args.FirstOrDefault(a => !a.StartsWith('-'));
+    /// <summary>The command the arguments name, for the help hint (<c>watch add</c> for a branch's command); none when it is the unknown part.</summary>
+    private static string? CommandOf(string[] args, Exception exception)
+    {
+        if (exception.Message.StartsWith("Unknown command", StringComparison.Ordinal))
+        {
+            return null;
+        }
+        var words = args.Where(a => !a.StartsWith('-')).Take(2).ToArray();
+        return words switch
+        {
+            [] => null,
+            [var branch, var command] when Branches.Contains(branch) => $"{branch} {command}",
+            [var command, ..] => command,
+        };
+    }
+
+    // The commands that hold commands of their own (backlinks watch add|list|remove|run).
+    private static readonly string[] Branches = ["watch"];
 
     private static string Usage(string message, string? command)
     {

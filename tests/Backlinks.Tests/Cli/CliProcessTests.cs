@@ -113,4 +113,77 @@ public sealed class CliProcessTests(AzuriteFixture azurite) : IClassFixture<Azur
         var visible = await _pipeline.Storage.JobsQueue.PeekMessagesAsync(32);
         Assert.Equal(19, visible.Value.Length);
     }
+    [Fact]
+    public async Task Jobs_cancel_retry_and_resume_as_a_process_keep_results_on_stdout_and_one_line_errors_on_stderr()
+    {
+        var submit = await RunAsync(Encoding.UTF8.GetBytes("keep.com\nunwanted.com\n"), "submit", "-", "--json");
+        var ids = JsonDocument.Parse(submit.Stdout).RootElement.GetProperty("accepted").EnumerateArray()
+            .ToDictionary(a => a.GetProperty("domain").GetString()!, a => a.GetProperty("jobId").GetString()!);
+        var withoutKey = new Dictionary<string, string?>(_pipeline.Settings);
+        withoutKey.Remove("DomDetailer:ApiKey");
+
+        var listed = await CliProcess.RunAsync(withoutKey, [], "jobs", "--json");
+        var cancel = await RunAsync([], "cancel", ids["unwanted.com"]);
+        var cancelAgain = await RunAsync([], "cancel", ids["unwanted.com"]);
+        var retryQueued = await RunAsync([], "retry", ids["keep.com"], "--json");
+        var resume = await RunAsync([], "resume");
+        var cancelled = await CliProcess.RunAsync(withoutKey, [], "jobs", "--status", "cancelled", "--csv");
+
+        Assert.Equal(ExitCodes.Ok, listed.ExitCode);
+        Assert.Equal(ids.Values.Order(), JsonDocument.Parse(listed.Stdout).RootElement.GetProperty("jobs").EnumerateArray().Select(j => j.GetProperty("jobId").GetString()).Order());
+        Assert.Equal((ExitCodes.Ok, $"Job {ids["unwanted.com"]} is cancelled; its queue message is dropped when it arrives.", ""),
+            (cancel.ExitCode, cancel.Stdout.Trim(), cancel.Stderr));
+        Assert.Equal((ExitCodes.Error, ""), (cancelAgain.ExitCode, cancelAgain.Stdout));
+        Assert.Matches(@"\Aerror: job [0-9a-f-]{36} is cancelled and cannot be cancelled[^\n]*\n?\z", cancelAgain.Stderr);
+        Assert.Equal(ExitCodes.Error, retryQueued.ExitCode);
+        Assert.NotEmpty(JsonDocument.Parse(retryQueued.Stdout).RootElement.GetProperty("error").GetString()!);
+        Assert.Single(retryQueued.Stderr.Trim().Split('\n'));
+        Assert.Equal((ExitCodes.Ok, "The app is not paused: nothing to resume."), (resume.ExitCode, resume.Stdout.Trim()));
+        Assert.Equal(ExitCodes.Ok, cancelled.ExitCode);
+        var rows = cancelled.Stdout.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("jobId,domain,status,", rows[0]);
+        Assert.StartsWith($"{ids["unwanted.com"]},unwanted.com,cancelled,", Assert.Single(rows.Skip(1)));
+    }
+
+    [Fact]
+    public async Task Watch_add_list_remove_and_run_as_a_process()
+    {
+        var withoutKey = new Dictionary<string, string?>(_pipeline.Settings);
+        withoutKey.Remove("DomDetailer:ApiKey");
+
+        var add = await RunAsync(Encoding.UTF8.GetBytes("a.com\nb.com\nc.com\n"), "watch", "add", "-", "--group", "clients", "--every", "1d");
+        var remove = await RunAsync([], "watch", "remove", "c.com");
+        var removeUnknown = await RunAsync([], "watch", "remove", "nope.org");
+        var run = await RunAsync([], "watch", "run", "--json");
+        var list = await CliProcess.RunAsync(withoutKey, [], "watch", "list", "--json");
+
+        Assert.Equal(ExitCodes.Ok, add.ExitCode);
+        Assert.Contains("Added 3 · updated 0 · unchanged 0", add.Stdout);
+        Assert.Equal(ExitCodes.Ok, remove.ExitCode);
+        Assert.Equal((ExitCodes.Error, ""), (removeUnknown.ExitCode, removeUnknown.Stdout));
+        Assert.Contains("not on the watch list: nope.org; nothing was removed.", Assert.Single(removeUnknown.Stderr.Trim().Split('\n')));
+        Assert.Equal(ExitCodes.Ok, run.ExitCode);
+        Assert.Equal(2, JsonDocument.Parse(run.Stdout).RootElement.GetProperty("queued").GetInt32());
+        Assert.Equal(ExitCodes.Ok, list.ExitCode);
+        var entries = JsonDocument.Parse(list.Stdout).RootElement.EnumerateArray().ToList();
+        Assert.Equal(["a.com", "b.com"], entries.Select(e => e.GetProperty("domain").GetString()));
+        Assert.All(entries, e => Assert.Equal(("clients", "1d"), (e.GetProperty("group").GetString(), e.GetProperty("every").GetString())));
+        Assert.Equal(2, await QueuedAsync());
+    }
+
+    [Fact]
+    public async Task Verbose_adds_information_logs_on_stderr_and_leaves_stdout_alone()
+    {
+        Assert.Equal(ExitCodes.Ok, (await RunAsync(Encoding.UTF8.GetBytes("one.com\ntwo.com\n"), "submit", "-")).ExitCode);
+
+        var quiet = await RunAsync([], "work", "--until-idle", "--concurrency", "1");
+        await RunAsync(Encoding.UTF8.GetBytes("three.com\n"), "submit", "-");
+        var verbose = await RunAsync([], "work", "--until-idle", "-v");
+
+        Assert.Equal((ExitCodes.Ok, ExitCodes.Ok), (quiet.ExitCode, verbose.ExitCode));
+        Assert.DoesNotContain("info:", quiet.Stderr);
+        Assert.Matches(@"info: Backlinks\.Jobs\.JobProcessor\[\d+\] Job [0-9a-f-]{36} \(three\.com\) succeeded", verbose.Stderr);
+        Assert.DoesNotContain("info:", verbose.Stdout);
+        Assert.Matches(@"│\s+1 │\s+0 │\s+0 │", verbose.Stdout);
+    }
 }

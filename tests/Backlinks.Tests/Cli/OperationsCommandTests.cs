@@ -60,9 +60,13 @@ public sealed class OperationsCommandTests(AzuriteFixture azurite) : IClassFixtu
     public async Task Jobs_with_a_bad_filter_is_one_line_and_exit_1(string option, string value, string message)
     {
         var run = await CliRunner.RunAsync(_pipeline, "jobs", option, value);
+        var json = await CliRunner.RunAsync(_pipeline, "jobs", option, value, "--json");
 
         Assert.Equal(ExitCodes.Error, run.ExitCode);
-        Assert.StartsWith($"error: {message}", run.Output.Trim());
+        Assert.Equal("", run.Stdout);
+        Assert.StartsWith($"error: {message}", run.Stderr.Trim());
+        Assert.EndsWith("See 'backlinks jobs --help'.", Assert.Single(run.Stderr.Trim().Split('\n')));
+        Assert.Equal("usage", JsonDocument.Parse(json.Stdout).RootElement.GetProperty("error").GetString());
     }
 
     [Fact]

@@ -210,17 +210,28 @@ public sealed class WorkAndLookupCommandTests(AzuriteFixture azurite) : IClassFi
     }
 
     [Theory]
-    [InlineData("status", "0193b1d2-7a00-7000-8000-000000000000", "no job has the id")]
-    [InlineData("status", "12345", "is not a job id")]
-    [InlineData("metrics", "never-fetched.com", "no metrics are stored for never-fetched.com")]
-    [InlineData("lookup", "localhost", "is not a valid domain")]
-    public async Task Read_errors_are_one_line_and_exit_1(string command, string argument, string message)
+    [InlineData("status", "0193b1d2-7a00-7000-8000-000000000000", "no job has the id", "")]
+    [InlineData("status", "12345", "is not a job id", " See 'backlinks status --help'.")]
+    [InlineData("metrics", "never-fetched.com", "no metrics are stored for never-fetched.com", "")]
+    [InlineData("metrics", "localhost", "is not a valid domain", " See 'backlinks metrics --help'.")]
+    [InlineData("lookup", "localhost", "is not a valid domain", " See 'backlinks lookup --help'.")]
+    public async Task Read_errors_are_one_line_and_exit_1_and_a_bad_argument_hints_at_help(string command, string argument, string message, string hint)
     {
         var run = await CliRunner.RunAsync(_pipeline, command, argument);
 
         Assert.Equal(ExitCodes.Error, run.ExitCode);
-        Assert.StartsWith("error:", run.Output.Trim());
-        Assert.Contains(message, run.Output);
+        var line = Assert.Single(run.Output.Trim().Split('\n'));
+        Assert.StartsWith("error:", line);
+        Assert.Contains(message, line);
+        // A bad argument is a usage error; a well-formed one that names nothing stored is not.
+        if (hint.Length > 0)
+        {
+            Assert.EndsWith(hint, line);
+        }
+        else
+        {
+            Assert.DoesNotContain("--help", line);
+        }
     }
 
     private static SandboxAnswer SandboxDomainAnswer(string domain) => SandboxApi.Synthetic(domain);

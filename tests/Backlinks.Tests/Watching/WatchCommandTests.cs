@@ -61,7 +61,7 @@ public sealed class WatchCommandTests(AzuriteFixture azurite) : IClassFixture<Az
 
         Assert.Equal(ExitCodes.Error, run.ExitCode);
         Assert.Contains(message, run.Output);
-        Assert.Single(run.Output.Trim().Split('\n'));
+        Assert.EndsWith("See 'backlinks watch add --help'.", Assert.Single(run.Output.Trim().Split('\n')));
         Assert.Empty(await EntriesAsync());
     }
 

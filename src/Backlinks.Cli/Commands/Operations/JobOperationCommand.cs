@@ -15,7 +15,7 @@ internal static class JobOperationCommand
     {
         if (!JobId.TryParse(jobId, out var id))
         {
-            throw new CliException($"'{jobId}' is not a job id: job ids are the UUIDs that 'backlinks submit' prints.");
+            throw CliException.Usage($"'{jobId}' is not a job id: job ids are the UUIDs that 'backlinks submit' prints.");
         }
         await using var services = await cli.CreatePipelineAsync(cancellationToken);
         var result = await operation(services.GetRequiredService<JobOperations>(), id);

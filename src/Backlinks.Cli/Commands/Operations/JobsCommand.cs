@@ -50,7 +50,7 @@ internal sealed class JobsCommand(CliContext cli) : AsyncCommand<JobsCommand.Set
         var listing = services.GetRequiredService<JobListQuery>();
         if (!listing.TryCreateFilter(settings.Status, settings.Since, settings.Domain, settings.Limit, out var filter, out var error))
         {
-            throw new CliException(error);
+            throw CliException.Usage(error);
         }
         var list = await listing.ListAsync(filter, cancellationToken);
 

@@ -49,7 +49,7 @@ internal sealed class RetryCommand(CliContext cli) : AsyncCommand<RetryCommand.S
         var listing = services.GetRequiredService<JobListQuery>();
         if (!listing.TryCreateFilter(JobStatus.Failed, settings.Since, null, null, out var filter, out var error))
         {
-            throw new CliException(error);
+            throw CliException.Usage(error);
         }
         var result = await services.GetRequiredService<JobOperations>().RetryFailedAsync(filter.Since, cancellationToken);
         if (settings.Json)

@@ -46,7 +46,7 @@ internal sealed class WatchAddCommand(CliContext cli) : AsyncCommand<WatchAddCom
         {
             if (!WatchInterval.TryParse(settings.Every, out var every, out var error))
             {
-                throw new CliException($"--every {error}");
+                throw CliException.Usage($"--every {error}");
             }
             watchSettings = watchSettings with { Every = every };
         }
@@ -54,7 +54,7 @@ internal sealed class WatchAddCommand(CliContext cli) : AsyncCommand<WatchAddCom
         {
             if (WatchRequestParser.GroupError(settings.Group) is { } error)
             {
-                throw new CliException($"--group: {error}.");
+                throw CliException.Usage($"--group: {error}.");
             }
             watchSettings = watchSettings with { Group = settings.Group };
         }
@@ -84,7 +84,7 @@ internal sealed class WatchAddCommand(CliContext cli) : AsyncCommand<WatchAddCom
         }
         if (inputs.Contains(SubmitCommand.StdinArgument))
         {
-            throw new CliException("'-' (read stdin) cannot be combined with other inputs.");
+            throw CliException.Usage("'-' (read stdin) cannot be combined with other inputs.");
         }
         return (Encoding.UTF8.GetBytes(string.Join('\n', inputs)), SubmissionFormat.Lines);
     }

@@ -27,7 +27,7 @@ internal sealed class WatchRemoveCommand(CliContext cli) : AsyncCommand<WatchRem
         foreach (var input in settings.Domains)
         {
             var normalized = DomainName.Normalize(input);
-            domains.Add(normalized.Domain ?? throw new CliException($"'{input}' is not a valid domain: {normalized.Error}."));
+            domains.Add(normalized.Domain ?? throw CliException.Usage($"'{input}' is not a valid domain: {normalized.Error}."));
         }
         domains = domains.Distinct(StringComparer.Ordinal).ToList();
 

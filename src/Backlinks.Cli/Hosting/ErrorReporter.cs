@@ -46,7 +46,7 @@ internal static partial class ErrorReporter
     {
         CliException { Code: CliException.UsageCode } usage => (usage.Code, Usage(usage.Message, command), usage.ExitCode),
         CliException cli => (cli.Code, cli.Message, cli.ExitCode),
-        CommandParseException or CommandRuntimeException => ("usage", Usage(exception.Message, command), ExitCodes.Error),
+        CommandParseException or CommandRuntimeException => ("usage", Usage(WithoutPlaceholder(exception.Message), command), ExitCodes.Error),
         OptionsValidationException options => ("configuration", string.Join(" ", options.Failures), ExitCodes.Error),
         _ when IsUnreachable(exception) => ("storage_unreachable", Unreachable(configuration), ExitCodes.Error),
         // A setting that cannot be parsed: a connection string not of the form name=value, a number that is not one.
@@ -63,11 +63,12 @@ internal static partial class ErrorReporter
     /// <summary>The command the arguments name, for the help hint (<c>watch add</c> for a branch's command); none when it is the unknown part.</summary>
     private static string? CommandOf(string[] args, Exception exception)
     {
+        var words = args.Where(a => !a.StartsWith('-')).Take(2).ToArray();
         if (exception.Message.StartsWith("Unknown command", StringComparison.Ordinal))
         {
-            return null;
+            // backlinks watch frob: the branch's help lists its commands.
+            return words is [var branch, _] && Branches.Contains(branch) ? branch : null;
         }
-        var words = args.Where(a => !a.StartsWith('-')).Take(2).ToArray();
         return words switch
         {
             [] => null,
@@ -86,6 +87,13 @@ internal static partial class ErrorReporter
         oneLine = NotConverted().Replace(oneLine, "'$1' is not a whole number");
         return $"{Output.Display.Safe(oneLine).TrimEnd('.')}. See 'backlinks{(command is null ? "" : " " + command)} --help'.";
     }
+
+    /// <summary>
+    /// An option with no value before the end or a flag: Spectre tries to convert its internal placeholder and
+    /// says so ("Failed to convert '__default_command'") without naming the option, so neither can we.
+    /// </summary>
+    private static string WithoutPlaceholder(string message) =>
+        message.Contains("'__default_command'", StringComparison.Ordinal) ? "an option is missing its value." : message;
 
     [GeneratedRegex(@"Failed to convert '(.*)' to (?:Int32|Nullable`1)")]
     private static partial Regex NotConverted();

@@ -24,6 +24,9 @@ public class UsageContractTests
     [InlineData(new[] { "status", "--frob" }, "Unknown option 'frob'", "See 'backlinks status --help'.")]
     [InlineData(new[] { "submit", "-", "--format", "xml" }, "--format must be text, csv or json", "See 'backlinks submit --help'.")]
     [InlineData(new[] { "sandbox", "--port", "70000" }, "--port must be between 0 (any free port) and 65535", "See 'backlinks sandbox --help'.")]
+    [InlineData(new[] { "work", "--concurrency" }, "an option is missing its value", "See 'backlinks work --help'.")]
+    [InlineData(new[] { "work", "--concurrency", "--until-idle" }, "an option is missing its value", "See 'backlinks work --help'.")]
+    [InlineData(new[] { "watch", "frob" }, "Unknown command 'frob'", "See 'backlinks watch --help'.")]
     public async Task A_usage_error_is_one_line_on_stderr_with_a_hint_and_exit_1(string[] args, string message, string hint)
     {
         var run = await RunAsync(args);

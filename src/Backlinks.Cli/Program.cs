@@ -13,12 +13,14 @@ var stderr = Terminal.For(Console.Error, Console.IsErrorRedirected);
 // Ctrl-C and SIGTERM (docker stop, systemd, timeout) alike: stop taking work and finish what is in hand.
 // A second one: the default, immediate exit.
 using var stopping = new CancellationTokenSource();
+// Only work and lookup have jobs in hand to finish; the others (submit waiting on stdin, the sandbox) just stop.
+var stoppingLine = args.FirstOrDefault() is "work" or "lookup" ? "Stopping after the jobs in hand…" : "Stopping…";
 void Stop(PosixSignalContext signal)
 {
     if (!stopping.IsCancellationRequested)
     {
         signal.Cancel = true;
-        stderr.MarkupLine("[yellow]Stopping after the jobs in hand… (Ctrl-C again to quit at once)[/]");
+        stderr.MarkupLine($"[yellow]{stoppingLine} (Ctrl-C again to quit at once)[/]");
         stopping.Cancel();
     }
 }

@@ -90,7 +90,8 @@ internal sealed class SubmitCommand(CliContext cli) : AsyncCommand<SubmitCommand
         byte[]? body;
         if (file == StdinArgument)
         {
-            body = await BoundedBody.ReadAsync(cli.Input, SubmissionLimits.MaxBodyBytes, cancellationToken);
+            // A read from the console blocks and ignores the token: Ctrl-C or SIGTERM must not wait for input that may never come.
+            body = await BoundedBody.ReadAsync(cli.Input, SubmissionLimits.MaxBodyBytes, cancellationToken).WaitAsync(cancellationToken);
         }
         else
         {

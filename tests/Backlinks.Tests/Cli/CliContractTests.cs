@@ -73,11 +73,15 @@ public sealed class CliContractTests(AzuriteFixture azurite) : IClassFixture<Azu
 
         var fromStdin = await RunAsync(body, "submit", "-");
         var fromFile = await RunAsync([], "submit", file);
+        var watched = await RunAsync(body, "watch", "add", "-", "--json");
 
         Assert.Equal(ExitCodes.NothingSubmitted, fromStdin.ExitCode);
         Assert.Equal("error: The body is not valid UTF-8 text.", fromStdin.Stderr.Trim());
         Assert.Equal(fromFile.Stderr, fromStdin.Stderr);
         Assert.Equal(0, await QueuedAsync());
+        // watch add reads input as submit does, and refuses it alike.
+        Assert.Equal((ExitCodes.NothingSubmitted, fromStdin.Stderr), (watched.ExitCode, watched.Stderr));
+        Assert.Equal("invalid_encoding", System.Text.Json.JsonDocument.Parse(watched.Stdout).RootElement.GetProperty("error").GetString());
     }
 
     [Fact]
@@ -195,6 +199,57 @@ public sealed class CliContractTests(AzuriteFixture azurite) : IClassFixture<Azu
     }
 
     /// <summary>A stdin that never ends: counts what the reader took.</summary>
+    [Fact]
+    public async Task A_stop_while_stdin_stays_open_ends_submit_at_once()
+    {
+        using var silent = new SilentInput();
+        using var stopping = new CancellationTokenSource();
+        var stdout = new TestConsole();
+        var stderr = new TestConsole();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(_pipeline.Settings).Build();
+
+        var run = BacklinksApp.RunAsync(["submit", "-"], new CliStreams(stdout, stderr, silent), configuration, stopping.Token);
+        await silent.Reading.WaitAsync(TimeSpan.FromSeconds(30));
+        stopping.Cancel();
+        var exit = await run.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(ExitCodes.Error, exit);
+        Assert.Equal("error: stopped before it finished.", stderr.Output.Trim());
+        Assert.Equal(0, await QueuedAsync());
+    }
+
+    /// <summary>Stdin as a terminal or an open pipe with no writer behind it: a read blocks and, like the console's, ignores cancellation.</summary>
+    private sealed class SilentInput : Stream
+    {
+        private readonly ManualResetEventSlim _closed = new();
+        private readonly TaskCompletionSource _reading = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Reading => _reading.Task;
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            _reading.TrySetResult();
+            _closed.Wait();
+            return 0;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            _closed.Set();
+            base.Dispose(disposing);
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => 0; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
     private sealed class EndlessDomains : Stream
     {
         private static readonly byte[] Line = "example.com\n"u8.ToArray();

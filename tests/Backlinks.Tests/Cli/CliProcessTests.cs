@@ -88,6 +88,8 @@ public sealed class CliProcessTests(AzuriteFixture azurite) : IClassFixture<Azur
         var run = await sandbox.WaitAsync(TimeSpan.FromSeconds(20));
 
         Assert.Equal(ExitCodes.Ok, run.ExitCode);
+        Assert.Contains("Stopping… (Ctrl-C again to quit at once)", run.Stderr);
+        Assert.DoesNotContain("jobs in hand", run.Stderr); // it has none
     }
 
     [Fact]

@@ -65,7 +65,8 @@ internal sealed class WatchAddCommand(CliContext cli) : AsyncCommand<WatchAddCom
         switch (outcome.Status)
         {
             case WatchAddStatus.Refused:
-                throw new CliException(outcome.Problem!.Message);
+                // Input that cannot be read is refused as submit refuses it: nothing added, exit 3, the same error code.
+                throw new CliException(outcome.Problem!.Message, ExitCodes.NothingSubmitted, outcome.Problem.Error);
             case WatchAddStatus.NothingValid:
                 Report(settings, outcome.Response!);
                 return ExitCodes.NothingSubmitted;

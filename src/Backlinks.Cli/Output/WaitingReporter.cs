@@ -54,6 +54,7 @@ internal sealed class WaitingReporter(WorkerTally tally, TimeProvider time, Func
         Throttling.WaitReason.Budget => "daily budget spent (budget)",
         Throttling.WaitReason.SharedCall => "waiting for the same domain's call (shared_call)",
         Throttling.WaitReason.InvalidApiKey => "API key rejected (invalid_api_key)",
+        Worker.WorkerTally.Retrying => "retried after a transient failure (retrying)",
         _ => Display.Safe(reason),
     };
 

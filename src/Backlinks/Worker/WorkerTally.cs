@@ -12,6 +12,8 @@ public sealed class WorkerTally
     private readonly Lock _lock = new();
     private readonly Dictionary<string, JobProgress> _jobs = new(StringComparer.Ordinal);
     private readonly HashSet<string> _retried = new(StringComparer.Ordinal);
+    // Jobs whose message went round again and that have had no outcome since, with when it is due ("" for a message without a readable job id).
+    private readonly Dictionary<string, DateTimeOffset> _retrying = new(StringComparer.Ordinal);
     private int _succeeded;
     private int _failed;
     private int _waiting;
@@ -19,7 +21,6 @@ public sealed class WorkerTally
     private int _paidCalls;
     private int _keyRejected;
     private Action? _keyRejectedHandler;
-    private DateTimeOffset? _lastRetryDue;
     private int _cancelled;
 
     /// <summary>Jobs fetched and stored, or served from a stored snapshot.</summary>
@@ -54,14 +55,23 @@ public sealed class WorkerTally
     /// <summary>True once a job found the account's API key rejected: no job can run until it is fixed.</summary>
     public bool KeyRejected => Volatile.Read(ref _keyRejected) == 1;
 
-    /// <summary>The jobs waiting now, by reason, with the earliest time one of them is due again.</summary>
+    /// <summary>The <see cref="WaitingJobs.Reason"/> of jobs whose message went round again after a transient failure (or ahead of its row).</summary>
+    public const string Retrying = "retrying";
+
+    /// <summary>The jobs waiting now, by reason (<see cref="Retrying"/> for those retried), with the earliest time one of them is due again.</summary>
     public IReadOnlyList<WaitingJobs> WaitingByReason()
     {
         lock (_lock)
         {
-            return _jobs.Values
+            var deferred = _jobs.Values
                 .Where(j => j.State == JobOutcomeKind.Deferred)
-                .GroupBy(j => j.Reason ?? "unknown", StringComparer.Ordinal)
+                .Select(j => (Reason: j.Reason ?? "unknown", j.Until));
+            // A job deferred before its retry is counted once, among the waiting, as the summary counts it.
+            var retrying = _retrying
+                .Where(r => !(_jobs.TryGetValue(r.Key, out var job) && job.State == JobOutcomeKind.Deferred))
+                .Select(r => (Reason: Retrying, Until: (DateTimeOffset?)r.Value));
+            return deferred.Concat(retrying)
+                .GroupBy(j => j.Reason, StringComparer.Ordinal)
                 .Select(g => new WaitingJobs(g.Key, g.Count(), g.Min(j => j.Until)))
                 .OrderBy(w => w.NextDueUtc ?? DateTimeOffset.MaxValue)
                 .ToList();
@@ -117,6 +127,7 @@ public sealed class WorkerTally
                 }
                 return;
             }
+            _retrying.Remove(jobId);
             if (known)
             {
                 Adjust(before!.State, -1);
@@ -135,10 +146,8 @@ public sealed class WorkerTally
             {
                 _retried.Add(jobId);
             }
-            if (_lastRetryDue is not { } last || dueAt > last)
-            {
-                _lastRetryDue = dueAt;
-            }
+            var key = jobId ?? "";
+            _retrying[key] = _retrying.TryGetValue(key, out var other) && other > dueAt ? other : dueAt;
         }
     }
 
@@ -148,8 +157,7 @@ public sealed class WorkerTally
         lock (_lock)
         {
             var waits = _jobs.Values.Where(j => j.State == JobOutcomeKind.Deferred && j.Until is not null).Select(j => j.Until!.Value);
-            var retries = _lastRetryDue is { } due ? [due] : Array.Empty<DateTimeOffset>();
-            return waits.Concat(retries).Where(t => t > after).Cast<DateTimeOffset?>().Min();
+            return waits.Concat(_retrying.Values).Where(t => t > after).Cast<DateTimeOffset?>().Min();
         }
     }
 

@@ -53,6 +53,31 @@ public class WorkerTallyTests
     }
 
     [Fact]
+    public void Jobs_retried_after_a_transient_failure_wait_as_retrying_until_their_next_outcome()
+    {
+        var tally = new WorkerTally();
+        tally.Count(Deferred("a", WaitReason.RateLimited, Now.AddMinutes(2)));
+        tally.CountRetry("b", Now.AddSeconds(30));
+        tally.CountRetry("c", Now.AddSeconds(10));
+        tally.CountRetry("c", Now.AddSeconds(20));
+        tally.CountRetry("d", Now.AddSeconds(5));
+        tally.Count(new JobOutcome(JobOutcomeKind.Succeeded, "d", "fetched"));
+
+        Assert.Equal(
+            [new WaitingJobs(WorkerTally.Retrying, 2, Now.AddSeconds(20)), new WaitingJobs(WaitReason.RateLimited, 1, Now.AddMinutes(2))],
+            tally.WaitingByReason());
+        // The earliest due of all, not the last retry's.
+        Assert.Equal(Now.AddSeconds(20), tally.NextDueAfter(Now));
+        Assert.Equal("waiting: 2 jobs: 2 retried after a transient failure (retrying) until 2026-12-01 03:00:20Z. Ctrl-C stops; the jobs stay queued.",
+            WaitingReporter.Describe([tally.WaitingByReason()[0]], 2, WaitingReporter.Interval));
+
+        // A deferred job whose next delivery failed is counted once, among the waiting.
+        tally.CountRetry("a", Now.AddSeconds(1));
+        Assert.Equal(3, tally.WaitingByReason().Sum(w => w.Jobs));
+        Assert.Equal(1, tally.Waiting);
+    }
+
+    [Fact]
     public void The_description_says_how_many_wait_for_what_until_when()
     {
         var line = WaitingReporter.Describe(

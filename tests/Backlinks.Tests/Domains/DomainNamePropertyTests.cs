@@ -119,9 +119,10 @@ public class DomainNamePropertyTests
     [Fact]
     public void The_generator_makes_accepted_names_and_hostile_ones()
     {
+        // About a quarter of a sample is accepted (sd about 30): the bounds sit far from that, not at it (1,000 once failed at 998).
         var sample = Inputs.Sample(4_000);
 
-        Assert.InRange(sample.Count(s => DomainName.Normalize(s).IsValid), 1_000, 4_000);
+        Assert.InRange(sample.Count(s => DomainName.Normalize(s).IsValid), 400, 3_600);
         Assert.Contains(sample, s => s is not null && s.Contains('\0'));
         Assert.Contains(sample, s => s is not null && s.Any(c => c is '\r' or '\n' or '\u001b'));
         Assert.Contains(sample, s => s is not null && s.Any(c => c > '\u007F'));

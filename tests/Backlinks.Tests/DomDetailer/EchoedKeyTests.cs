@@ -61,7 +61,7 @@ public sealed class EchoedKeyTests(AzuriteFixture azurite) : IClassFixture<Azuri
     [MemberData(nameof(KeysAndEchoes))]
     public async Task An_echoed_key_reaches_neither_the_result_nor_the_logs(string key, string echo)
     {
-        await using var pipeline = await TestPipeline.StartAsync(azurite, apiKey: key);
+        await using var pipeline = await TestPipeline.StartAsync(azurite, apiKey: key, recordTraces: true);
         pipeline.Api.Script(ScriptedAnswer.From(Echoes[echo]));
 
         var result = await pipeline.Get<DomDetailerClient>().GetBacklinksAsync("example.com", false, CancellationToken.None);
@@ -75,7 +75,7 @@ public sealed class EchoedKeyTests(AzuriteFixture azurite) : IClassFixture<Azuri
     [MemberData(nameof(Keys))]
     public async Task The_api_error_object_is_kept_with_the_key_masked(string key)
     {
-        await using var pipeline = await TestPipeline.StartAsync(azurite, apiKey: key);
+        await using var pipeline = await TestPipeline.StartAsync(azurite, apiKey: key, recordTraces: true);
         pipeline.Api.Script(ScriptedAnswer.From(Echoes["400 JSON message with the full URL"]));
 
         var result = Assert.IsType<BacklinksInvalidRequest>(await pipeline.Get<DomDetailerClient>().GetBacklinksAsync("example.com", false, CancellationToken.None));
@@ -89,7 +89,7 @@ public sealed class EchoedKeyTests(AzuriteFixture azurite) : IClassFixture<Azuri
     [MemberData(nameof(Keys))]
     public async Task A_body_that_is_not_the_error_object_is_described_never_quoted(string key)
     {
-        await using var pipeline = await TestPipeline.StartAsync(azurite, apiKey: key);
+        await using var pipeline = await TestPipeline.StartAsync(azurite, apiKey: key, recordTraces: true);
         pipeline.Api.Script(ScriptedAnswer.From(Echoes["400 HTML page with the URL across byte 200"]));
 
         var result = Assert.IsType<BacklinksInvalidRequest>(await pipeline.Get<DomDetailerClient>().GetBacklinksAsync("example.com", false, CancellationToken.None));
@@ -101,7 +101,7 @@ public sealed class EchoedKeyTests(AzuriteFixture azurite) : IClassFixture<Azuri
     [Fact]
     public async Task A_403_is_a_rejected_key_that_says_403()
     {
-        await using var pipeline = await TestPipeline.StartAsync(azurite, apiKey: PlainKey);
+        await using var pipeline = await TestPipeline.StartAsync(azurite, apiKey: PlainKey, recordTraces: true);
         pipeline.Api.Script(ScriptedAnswer.From(Echoes["403 HTML page with the URL"]), SandboxAnswer.Json(401, """{"error":"invalid_api_key","message":"API key not found or inactive"}"""));
         var client = pipeline.Get<DomDetailerClient>();
 
@@ -117,7 +117,7 @@ public sealed class EchoedKeyTests(AzuriteFixture azurite) : IClassFixture<Azuri
     [MemberData(nameof(Keys))]
     public async Task A_successful_answer_that_holds_the_key_is_masked_before_anyone_keeps_it(string key)
     {
-        await using var pipeline = await TestPipeline.StartAsync(azurite, apiKey: key);
+        await using var pipeline = await TestPipeline.StartAsync(azurite, apiKey: key, recordTraces: true);
         pipeline.Api.Script(ScriptedAnswer.From(request =>
         {
             var sample = SandboxApi.Synthetic("example.com");
@@ -148,7 +148,7 @@ public sealed class EchoedKeyTests(AzuriteFixture azurite) : IClassFixture<Azuri
     [MemberData(nameof(BalanceEchoes))]
     public async Task A_plain_text_balance_answer_is_a_rejected_key_and_is_not_quoted(string key, string format)
     {
-        await using var pipeline = await TestPipeline.StartAsync(azurite, apiKey: key);
+        await using var pipeline = await TestPipeline.StartAsync(azurite, apiKey: key, recordTraces: true);
         pipeline.Api.ScriptBalance(ScriptedAnswer.Echo(200, request => string.Format(format, Key(request), request.Url), "text/plain"));
 
         var result = await pipeline.Get<DomDetailerClient>().GetBalanceAsync(CancellationToken.None);

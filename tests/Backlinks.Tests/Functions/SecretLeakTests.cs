@@ -19,7 +19,7 @@ public sealed class SecretLeakTests(AzuriteFixture azurite) : IClassFixture<Azur
         await using var pipeline = await TestPipeline.StartAsync(azurite, new Dictionary<string, string?>
         {
             ["DomDetailer:Timeout"] = "00:00:05",
-        }, telemetry: telemetry);
+        }, telemetry: telemetry, recordTraces: true);
         var host = new QueueHostEmulator(pipeline, maxDequeueCount: 2);
         var submit = new SubmitLookups(pipeline.Get<SubmissionService>());
         var responses = new StringBuilder();
@@ -128,7 +128,7 @@ public sealed class SecretLeakTests(AzuriteFixture azurite) : IClassFixture<Azur
     public async Task A_key_the_api_echoes_reaches_no_job_row_message_blob_table_log_trace_or_response(string key, string scenario)
     {
         var telemetry = new TelemetryCapture();
-        await using var pipeline = await TestPipeline.StartAsync(azurite, apiKey: key, telemetry: telemetry);
+        await using var pipeline = await TestPipeline.StartAsync(azurite, apiKey: key, telemetry: telemetry, recordTraces: true);
         var host = new QueueHostEmulator(pipeline, maxDequeueCount: 2);
         var submit = new SubmitLookups(pipeline.Get<SubmissionService>());
         var responses = new StringBuilder();

@@ -20,10 +20,10 @@ public sealed class TestPipeline : IAsyncDisposable
 
     public static readonly DateTimeOffset Start = new(2026, 11, 28, 10, 0, 0, TimeSpan.Zero);
 
-    private readonly ActivityListener _traces;
+    private readonly ActivityListener? _traces;
     private readonly List<string> _traceText;
 
-    private TestPipeline(ServiceProvider services, FakeDomDetailer api, FakeTimeProvider time, ActivityListener traces, List<string> traceText,
+    private TestPipeline(ServiceProvider services, FakeDomDetailer api, FakeTimeProvider time, ActivityListener? traces, List<string> traceText,
         IReadOnlyDictionary<string, string?> settings)
     {
         Settings = settings;
@@ -52,8 +52,12 @@ public sealed class TestPipeline : IAsyncDisposable
     /// <param name="systemClock">Run on the real clock: for tests of the worker, whose delayed messages become visible in Azurite's time.</param>
     /// <param name="apiKey">The key of the account: the fake API accepts it and the pipeline sends it.</param>
     /// <param name="telemetry">Records the pipeline's telemetry through the OpenTelemetry SDK, as the hosts do, into in-memory exporters.</param>
+    /// <param name="recordTraces">
+    /// Records every activity of the process, for <see cref="AllDiagnosticText"/>. Only for the tests that search it: a listener
+    /// makes every activity of every test running at the same time be created and recorded, which costs them all.
+    /// </param>
     public static async Task<TestPipeline> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null, bool systemClock = false,
-        string apiKey = ApiKey, TelemetryCapture? telemetry = null)
+        string apiKey = ApiKey, TelemetryCapture? telemetry = null, bool recordTraces = false)
     {
         var api = await FakeDomDetailer.StartAsync(apiKey);
         var suffix = Guid.NewGuid().ToString("N")[..10];
@@ -98,7 +102,7 @@ public sealed class TestPipeline : IAsyncDisposable
 
         // Every name and tag of every activity (trace span) recorded while the pipeline runs.
         var traceText = new List<string>();
-        var listener = new ActivityListener
+        var listener = !recordTraces ? null : new ActivityListener
         {
             ShouldListenTo = _ => true,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
@@ -111,7 +115,10 @@ public sealed class TestPipeline : IAsyncDisposable
                 }
             },
         };
-        ActivitySource.AddActivityListener(listener);
+        if (listener is not null)
+        {
+            ActivitySource.AddActivityListener(listener);
+        }
 
         var pipeline = new TestPipeline(provider, api, time, listener, traceText, config);
         await pipeline.Get<StorageProvisioner>().CreateMissingAsync(CancellationToken.None);
@@ -145,6 +152,10 @@ public sealed class TestPipeline : IAsyncDisposable
     /// <summary>All that the run wrote to logs and traces, as one text to search.</summary>
     public string AllDiagnosticText()
     {
+        if (_traces is null)
+        {
+            throw new InvalidOperationException("Start the pipeline with recordTraces: true to search its traces.");
+        }
         var logs = Logs.GetSnapshot().Select(r =>
             $"{r.Level} {r.Category} {r.Message} {r.Exception} " +
             string.Join(' ', r.StructuredState?.Select(kv => $"{kv.Key}={kv.Value}") ?? []) + " " +
@@ -157,7 +168,7 @@ public sealed class TestPipeline : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _traces.Dispose();
+        _traces?.Dispose();
         await Api.DisposeAsync();
         await DeleteStorageAsync();
         await Services.DisposeAsync();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Azure.Data.Tables;
@@ -5,6 +6,7 @@ using Azure.Storage.Queues;
 using Backlinks.Functions.Http;
 using Backlinks.Jobs;
 using Backlinks.Submissions;
+using Backlinks.Telemetry;
 using Backlinks.Tests.Infrastructure;
 
 namespace Backlinks.Tests.Functions;
@@ -24,6 +26,14 @@ public sealed class SubmitLookupsTests(AzuriteFixture azurite) : IClassFixture<A
     [Fact]
     public async Task A_webhook_domain_becomes_one_queued_job_and_one_base64_message()
     {
+        // A host with telemetry listens to the app's source (without one there is no trace to carry on).
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == BacklinksTelemetry.Source.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
+
         var (status, body) = HttpRequests.Read(await Submit("""{"domain":"https://www.Example.com/pricing"}""", "application/json"));
 
         Assert.Equal(202, status);

@@ -46,6 +46,7 @@ internal sealed class LinksCommand(CliContext cli) : AsyncCommand<LinksCommand.S
         public bool Csv { get; init; }
 
         [CommandOption("--json")]
+        [Description("The result as one JSON document on stdout; an error too, as {\"error\", \"message\"}.")]
         public bool Json { get; init; }
 
         public override ValidationResult Validate() =>

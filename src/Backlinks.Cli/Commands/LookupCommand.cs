@@ -20,12 +20,15 @@ internal sealed class LookupCommand(CliContext cli) : AsyncCommand<LookupCommand
     public sealed class Settings : CliSettings
     {
         [CommandArgument(0, "<DOMAIN>")]
+        [Description("The domain, or a URL on it: normalized as POST /api/lookups does.")]
         public string Domain { get; init; } = "";
 
         [CommandOption("--one-per-domain")]
+        [Description("At most one backlink per referring domain.")]
         public bool OnePerDomain { get; init; }
 
         [CommandOption("--force")]
+        [Description("Call the API even when a recent snapshot of the domain would serve the lookup (3 credits).")]
         public bool Force { get; init; }
 
         [CommandOption("--sandbox")]
@@ -33,6 +36,7 @@ internal sealed class LookupCommand(CliContext cli) : AsyncCommand<LookupCommand
         public bool Sandbox { get; init; }
 
         [CommandOption("--json")]
+        [Description("The result as one JSON document on stdout; an error too, as {\"error\", \"message\"}.")]
         public bool Json { get; init; }
     }
 

@@ -24,6 +24,7 @@ internal sealed class MetricsCommand(CliContext cli) : AsyncCommand<MetricsComma
         public bool History { get; init; }
 
         [CommandOption("--json")]
+        [Description("The result as one JSON document on stdout; an error too, as {\"error\", \"message\"}.")]
         public bool Json { get; init; }
 
         public override ValidationResult Validate() =>

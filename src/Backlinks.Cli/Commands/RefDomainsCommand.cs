@@ -26,6 +26,7 @@ internal sealed class RefDomainsCommand(CliContext cli) : AsyncCommand<RefDomain
         public bool Csv { get; init; }
 
         [CommandOption("--json")]
+        [Description("The result as one JSON document on stdout; an error too, as {\"error\", \"message\"}.")]
         public bool Json { get; init; }
 
         public override ValidationResult Validate() =>

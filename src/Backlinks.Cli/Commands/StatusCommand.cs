@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Backlinks.Cli.Hosting;
 using Backlinks.Cli.Output;
 using Backlinks.Jobs;
@@ -17,6 +18,7 @@ internal sealed class StatusCommand(CliContext cli) : AsyncCommand<StatusCommand
         public string? JobId { get; init; }
 
         [CommandOption("--json")]
+        [Description("The result as one JSON document on stdout; an error too, as {\"error\", \"message\"}.")]
         public bool Json { get; init; }
     }
 

@@ -28,7 +28,7 @@ internal sealed class SubmitCommand(CliContext cli) : AsyncCommand<SubmitCommand
         public bool OnePerDomain { get; init; }
 
         [CommandOption("--force")]
-        [Description("Recorded on each job (bypasses the result cache once there is one).")]
+        [Description("Call the API for each job even when a recent snapshot of its domain would serve it (3 credits each).")]
         public bool Force { get; init; }
 
         [CommandOption("--json")]

@@ -1,6 +1,9 @@
+using System.ComponentModel;
+using System.Reflection;
 using System.Text.Json;
 using Backlinks.Cli.Hosting;
 using Backlinks.Tests.Infrastructure;
+using Spectre.Console.Cli;
 
 namespace Backlinks.Tests.Cli;
 
@@ -140,5 +143,18 @@ public class UsageContractTests
         // JSON escapes them its own way, and stays parseable.
         Assert.DoesNotContain('\u001b', run.Stdout);
         Assert.Contains("owned", JsonDocument.Parse(run.Stdout).RootElement.GetProperty("message").GetString());
+    }
+    [Fact]
+    public void Every_option_and_argument_says_in_help_what_it_does()
+    {
+        var settings = typeof(CliSettings).Assembly.GetTypes().Where(t => typeof(CommandSettings).IsAssignableFrom(t) && !t.IsAbstract).ToList();
+        var undescribed = settings
+            .SelectMany(t => t.GetProperties(BindingFlags.Public | BindingFlags.Instance).Select(p => (Type: t, Property: p)))
+            .Where(x => x.Property.GetCustomAttribute<CommandOptionAttribute>() is not null || x.Property.GetCustomAttribute<CommandArgumentAttribute>() is not null)
+            .Where(x => string.IsNullOrWhiteSpace(x.Property.GetCustomAttribute<DescriptionAttribute>()?.Description))
+            .Select(x => $"{x.Type.DeclaringType?.Name ?? x.Type.Name}.{x.Property.Name}");
+
+        Assert.True(settings.Count > 10, "the command settings were not found");
+        Assert.Empty(undescribed);
     }
 }

@@ -14,6 +14,7 @@ internal sealed class CancelCommand(CliContext cli) : AsyncCommand<CancelCommand
         public string JobId { get; init; } = "";
 
         [CommandOption("--json")]
+        [Description("The result as one JSON document on stdout; an error too, as {\"error\", \"message\"}.")]
         public bool Json { get; init; }
     }
 

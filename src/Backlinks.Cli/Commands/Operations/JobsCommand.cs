@@ -35,6 +35,7 @@ internal sealed class JobsCommand(CliContext cli) : AsyncCommand<JobsCommand.Set
         public bool Csv { get; init; }
 
         [CommandOption("--json")]
+        [Description("The result as one JSON document on stdout; an error too, as {\"error\", \"message\"}.")]
         public bool Json { get; init; }
 
         public override ValidationResult Validate() =>

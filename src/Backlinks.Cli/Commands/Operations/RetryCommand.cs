@@ -30,6 +30,7 @@ internal sealed class RetryCommand(CliContext cli) : AsyncCommand<RetryCommand.S
         public string? Since { get; init; }
 
         [CommandOption("--json")]
+        [Description("The result as one JSON document on stdout; an error too, as {\"error\", \"message\"}.")]
         public bool Json { get; init; }
 
         public override ValidationResult Validate() =>

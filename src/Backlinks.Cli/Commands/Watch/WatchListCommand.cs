@@ -21,6 +21,7 @@ internal sealed class WatchListCommand(CliContext cli) : AsyncCommand<WatchListC
         public string? Group { get; init; }
 
         [CommandOption("--json")]
+        [Description("The result as one JSON document on stdout; an error too, as {\"error\", \"message\"}.")]
         public bool Json { get; init; }
 
         [CommandOption("--csv")]

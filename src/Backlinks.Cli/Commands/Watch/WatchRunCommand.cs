@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Backlinks.Cli.Hosting;
 using Backlinks.Cli.Output;
 using Backlinks.Watching;
@@ -16,6 +17,7 @@ internal sealed class WatchRunCommand(CliContext cli) : AsyncCommand<WatchRunCom
     public sealed class Settings : CliSettings
     {
         [CommandOption("--json")]
+        [Description("The result as one JSON document on stdout; an error too, as {\"error\", \"message\"}.")]
         public bool Json { get; init; }
     }
 

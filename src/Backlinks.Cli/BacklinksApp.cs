@@ -11,8 +11,16 @@ namespace Backlinks.Cli;
 /// <summary>The <c>backlinks</c> command line, runnable in-process (the tests do) or from Program.</summary>
 public static class BacklinksApp
 {
+    /// <summary>
+    /// <c>backlinks -v work</c> means <c>backlinks work -v</c>: at the root Spectre reads -v as --version, which
+    /// printed the version and dropped the command with exit 0. Alone, <c>backlinks -v</c> still prints the version.
+    /// </summary>
+    internal static string[] VerboseAfterTheCommand(string[] args) =>
+        args is [("-v" or "--verbose"), var command, ..] && !command.StartsWith('-') ? [.. args[1..], "-v"] : args;
+
     public static async Task<int> RunAsync(string[] args, CliStreams streams, IConfiguration configuration, CancellationToken stopping)
     {
+        args = VerboseAfterTheCommand(args);
         var cli = new CliContext(streams, configuration);
         var services = new ServiceCollection();
         services.AddSingleton(cli);

@@ -163,7 +163,7 @@ internal sealed class SubmitCommand(CliContext cli) : AsyncCommand<SubmitCommand
         }
         if (response.Accepted.Count > 0)
         {
-            cli.Error.MarkupLine("Queued. Run [bold]backlinks work --until-empty[/] (or the Functions app) to process them; [bold]backlinks status JOBID[/] shows a job.");
+            cli.Error.MarkupLine("Queued. Run [bold]backlinks work --until-idle[/] (or the Functions app) to process them; [bold]backlinks status JOBID[/] shows a job.");
         }
     }
 

@@ -79,7 +79,7 @@ internal sealed class WorkCommand(CliContext cli) : AsyncCommand<WorkCommand.Set
         cli.Out.Write(Summary(tally, settings.Sandbox));
         if (tally.Cancelled > 0)
         {
-            cli.Error.WriteLine($"Cancelled: {tally.Cancelled} messages of cancelled jobs were dropped without a call.");
+            cli.Error.WriteLine(tally.Cancelled == 1 ? "Cancelled: 1 message of a cancelled job was dropped without a call." : $"Cancelled: {tally.Cancelled} messages of cancelled jobs were dropped without a call.");
         }
         if (tally.KeyRejected)
         {

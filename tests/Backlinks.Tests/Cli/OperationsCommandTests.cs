@@ -136,7 +136,7 @@ public sealed class OperationsCommandTests(AzuriteFixture azurite) : IClassFixtu
         Assert.Equal(ExitCodes.Error, again.ExitCode);
         Assert.Contains("is cancelled and cannot be cancelled", again.Output);
         Assert.Equal(ExitCodes.Ok, work.ExitCode);
-        Assert.Contains("Cancelled: 1 messages of cancelled jobs were dropped without a call.", work.Output);
+        Assert.Contains("Cancelled: 1 message of a cancelled job was dropped without a call.", work.Output);
         Assert.Empty(_pipeline.Api.Calls);
         Assert.Equal("cancelled", JsonDocument.Parse(status.Output).RootElement.GetProperty("status").GetString());
         Assert.Contains("cancelled 1", app.Output);

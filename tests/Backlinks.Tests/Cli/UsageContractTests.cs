@@ -157,4 +157,23 @@ public class UsageContractTests
         Assert.True(settings.Count > 10, "the command settings were not found");
         Assert.Empty(undescribed);
     }
+    [Theory]
+    [InlineData(new[] { "-v", "work", "--until-idle" }, new[] { "work", "--until-idle", "-v" })]
+    [InlineData(new[] { "--verbose", "watch", "list" }, new[] { "watch", "list", "-v" })]
+    [InlineData(new[] { "-v" }, new[] { "-v" })]
+    [InlineData(new[] { "status", "-v" }, new[] { "status", "-v" })]
+    public void Verbose_before_the_command_is_verbose_for_the_command_not_the_version(string[] args, string[] meant)
+    {
+        Assert.Equal(meant, Backlinks.Cli.BacklinksApp.VerboseAfterTheCommand(args));
+    }
+
+    [Fact]
+    public async Task Verbose_before_a_command_runs_the_command()
+    {
+        var run = await RunAsync("-v", "work", "--concurrency", "0");
+
+        // The command ran (and refused its value); it did not print the version and exit 0.
+        Assert.Equal(ExitCodes.Error, run.ExitCode);
+        Assert.Contains("--concurrency must be between 1 and 64", run.Stderr);
+    }
 }

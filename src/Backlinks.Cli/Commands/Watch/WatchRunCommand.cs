@@ -41,7 +41,7 @@ internal sealed class WatchRunCommand(CliContext cli) : AsyncCommand<WatchRunCom
             }
             if (result.Queued > 0)
             {
-                cli.Error.MarkupLine("Run [bold]backlinks work --until-empty[/] (or the Functions app) to process them; they are spread over WatchList__SpreadOver.");
+                cli.Error.MarkupLine("Run [bold]backlinks work --until-idle[/] (or the Functions app) to process them; they are spread over WatchList__SpreadOver.");
             }
         }
         return result.NotQueued > 0 ? ExitCodes.Error : ExitCodes.Ok;

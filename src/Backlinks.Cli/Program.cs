@@ -14,7 +14,7 @@ var stderr = Terminal.For(Console.Error, Console.IsErrorRedirected);
 // A second one: the default, immediate exit.
 using var stopping = new CancellationTokenSource();
 // Only work and lookup have jobs in hand to finish; the others (submit waiting on stdin, the sandbox) just stop.
-var stoppingLine = args.FirstOrDefault() is "work" or "lookup" ? "Stopping after the jobs in hand…" : "Stopping…";
+var stoppingLine = args.FirstOrDefault(a => !a.StartsWith('-')) is "work" or "lookup" ? "Stopping after the jobs in hand…" : "Stopping…";
 void Stop(PosixSignalContext signal)
 {
     if (!stopping.IsCancellationRequested)

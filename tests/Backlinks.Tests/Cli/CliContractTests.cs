@@ -219,7 +219,7 @@ public sealed class CliContractTests(AzuriteFixture azurite) : IClassFixture<Azu
     }
 
     /// <summary>Stdin as a terminal or an open pipe with no writer behind it: a read blocks and, like the console's, ignores cancellation.</summary>
-    private sealed class SilentInput : Stream
+    private sealed class SilentInput : ReadOnlyInput
     {
         private readonly ManualResetEventSlim _closed = new();
         private readonly TaskCompletionSource _reading = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -239,22 +239,15 @@ public sealed class CliContractTests(AzuriteFixture azurite) : IClassFixture<Azu
             base.Dispose(disposing);
         }
 
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => 0; set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
-    private sealed class EndlessDomains : Stream
+    private sealed class EndlessDomains : ReadOnlyInput
     {
         private static readonly byte[] Line = "example.com\n"u8.ToArray();
 
         public long Served { get; private set; }
+
+        public override long Position { get => Served; set => throw new NotSupportedException(); }
 
         public override int Read(byte[] buffer, int offset, int count)
         {
@@ -266,11 +259,16 @@ public sealed class CliContractTests(AzuriteFixture azurite) : IClassFixture<Azu
             return count;
         }
 
+    }
+
+    /// <summary>Stdin as the tests feed it: read once, front to back; nothing else is supported.</summary>
+    private abstract class ReadOnlyInput : Stream
+    {
         public override bool CanRead => true;
         public override bool CanSeek => false;
         public override bool CanWrite => false;
         public override long Length => throw new NotSupportedException();
-        public override long Position { get => Served; set => throw new NotSupportedException(); }
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
         public override void Flush() { }
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();

@@ -27,6 +27,14 @@ public sealed class CliProcessTests(AzuriteFixture azurite) : IClassFixture<Azur
 
     private Task<CliRun> RunAsync(byte[] stdin, params string[] args) => CliProcess.RunAsync(_pipeline.Settings, stdin, args);
 
+    /// <summary>The pipeline's settings with no API key, for the commands that must not need one.</summary>
+    private Dictionary<string, string?> SettingsWithoutKey()
+    {
+        var settings = new Dictionary<string, string?>(_pipeline.Settings);
+        settings.Remove("DomDetailer:ApiKey");
+        return settings;
+    }
+
     private async Task<int> QueuedAsync() => (await _pipeline.Storage.JobsQueue.GetPropertiesAsync()).Value.ApproximateMessagesCount;
 
     [Fact]
@@ -121,8 +129,7 @@ public sealed class CliProcessTests(AzuriteFixture azurite) : IClassFixture<Azur
         var submit = await RunAsync(Encoding.UTF8.GetBytes("keep.com\nunwanted.com\n"), "submit", "-", "--json");
         var ids = JsonDocument.Parse(submit.Stdout).RootElement.GetProperty("accepted").EnumerateArray()
             .ToDictionary(a => a.GetProperty("domain").GetString()!, a => a.GetProperty("jobId").GetString()!);
-        var withoutKey = new Dictionary<string, string?>(_pipeline.Settings);
-        withoutKey.Remove("DomDetailer:ApiKey");
+        var withoutKey = SettingsWithoutKey();
 
         var listed = await CliProcess.RunAsync(withoutKey, [], "jobs", "--json");
         var cancel = await RunAsync([], "cancel", ids["unwanted.com"]);
@@ -150,8 +157,7 @@ public sealed class CliProcessTests(AzuriteFixture azurite) : IClassFixture<Azur
     [Fact]
     public async Task Watch_add_list_remove_and_run_as_a_process()
     {
-        var withoutKey = new Dictionary<string, string?>(_pipeline.Settings);
-        withoutKey.Remove("DomDetailer:ApiKey");
+        var withoutKey = SettingsWithoutKey();
 
         var add = await RunAsync(Encoding.UTF8.GetBytes("a.com\nb.com\nc.com\n"), "watch", "add", "-", "--group", "clients", "--every", "1d");
         var remove = await RunAsync([], "watch", "remove", "c.com");

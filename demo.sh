@@ -15,7 +15,7 @@ listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 if ! listening 10001; then
   mkdir -p .azurite
   nohup node node_modules/azurite/dist/src/azurite.js --silent --location .azurite \
-    --skipApiVersionCheck --loose >.azurite/azurite.log 2>&1 &
+    --skipApiVersionCheck --loose --disableTelemetry >.azurite/azurite.log 2>&1 &
   echo $! >.azurite/azurite.pid
   for _ in $(seq 1 100); do listening 10000 && listening 10001 && listening 10002 && break; sleep 0.2; done
   echo "Azurite started in the background (data in .azurite/; stop it with: kill \$(cat .azurite/azurite.pid))"

@@ -37,7 +37,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
         {
             ArgumentList =
             {
-                script, "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--silent",
+                script, "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--silent", "--disableTelemetry",
                 "--blobHost", "127.0.0.1", "--blobPort", ports[0].ToString(),
                 "--queueHost", "127.0.0.1", "--queuePort", ports[1].ToString(),
                 "--tableHost", "127.0.0.1", "--tablePort", ports[2].ToString(),

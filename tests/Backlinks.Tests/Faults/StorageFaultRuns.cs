@@ -3,14 +3,16 @@ using Xunit.Abstractions;
 
 namespace Backlinks.Tests.Faults;
 
-/// <summary>The Functions host's share of the runs (see <see cref="StorageFaultRuns"/>); its own class so it runs beside the worker's.</summary>
+/// <summary>
+/// The Functions host's share of the runs (see <see cref="StorageFaultRuns"/>): the faults that behave differently, at
+/// every call of the happy path. Each share of the runs is its own class, so that all four run side by side from the start.
+/// </summary>
 [Trait("Category", "StorageFaults")]
-public sealed class StorageFaultsUnderTheFunctionsHostTests(AzuriteFixture azurite, ITestOutputHelper output) : IClassFixture<AzuriteFixture>
+public sealed class StorageFaultsAtEveryCallUnderTheFunctionsHostTests(AzuriteFixture azurite, ITestOutputHelper output) : IClassFixture<AzuriteFixture>
 {
     /// <summary>
-    /// The faults that behave differently, at every call of the happy path: one that never lands (a timeout; 500, 503
-    /// and a reset land no more than it does and are retried the same way), one that lands with its answer lost, and an
-    /// error status (503). All cases run side by side in one batch.
+    /// One that never lands (a timeout; 500, 503 and a reset land no more than it does and are retried the same way),
+    /// one that lands with its answer lost, and an error status (503). All cases run side by side in one batch.
     /// </summary>
     [Fact]
     public Task A_timeout_a_lost_answer_or_a_503_at_any_call_of_the_happy_path_ends_with_each_job_done_once() =>
@@ -25,7 +27,12 @@ public sealed class StorageFaultsUnderTheFunctionsHostTests(AzuriteFixture azuri
             }
             from point in HappyPath.Points.Where(p => !p.WorkerOnly)
             select new FaultCase(point, kindAndMode.Item1, kindAndMode.Item2, FaultRunner.FunctionsHost));
+}
 
+/// <summary>The Functions host's share of the runs (see <see cref="StorageFaultRuns"/>): every kind of fault at the key calls.</summary>
+[Trait("Category", "StorageFaults")]
+public sealed class StorageFaultsUnderTheFunctionsHostTests(AzuriteFixture azurite, ITestOutputHelper output) : IClassFixture<AzuriteFixture>
+{
     [Fact]
     public Task Every_kind_of_fault_at_the_key_calls_ends_with_each_job_done_once() =>
         StorageFaultRuns.RunAsync(azurite, output,
@@ -35,9 +42,9 @@ public sealed class StorageFaultsUnderTheFunctionsHostTests(AzuriteFixture azuri
             select new FaultCase(HappyPath.Named(name), kind, mode, FaultRunner.FunctionsHost));
 }
 
-/// <summary>The local worker's share of the runs (see <see cref="StorageFaultRuns"/>).</summary>
+/// <summary>The local worker's share of the runs (see <see cref="StorageFaultRuns"/>): its own queue calls.</summary>
 [Trait("Category", "StorageFaults")]
-public sealed class StorageFaultsUnderTheLocalWorkerTests(AzuriteFixture azurite, ITestOutputHelper output) : IClassFixture<AzuriteFixture>
+public sealed class StorageFaultsAtTheQueueCallsUnderTheLocalWorkerTests(AzuriteFixture azurite, ITestOutputHelper output) : IClassFixture<AzuriteFixture>
 {
     [Fact]
     public Task Every_kind_of_fault_at_its_own_queue_calls_ends_with_each_job_done_once() =>
@@ -46,7 +53,12 @@ public sealed class StorageFaultsUnderTheLocalWorkerTests(AzuriteFixture azurite
             from kind in StorageFaultRuns.AllKinds
             from mode in StorageFaultRuns.BothModes
             select new FaultCase(point, kind, mode, FaultRunner.Worker));
+}
 
+/// <summary>The local worker's share of the runs (see <see cref="StorageFaultRuns"/>): the key calls.</summary>
+[Trait("Category", "StorageFaults")]
+public sealed class StorageFaultsUnderTheLocalWorkerTests(AzuriteFixture azurite, ITestOutputHelper output) : IClassFixture<AzuriteFixture>
+{
     [Fact]
     public Task Faults_at_the_key_calls_end_with_each_job_done_once() =>
         StorageFaultRuns.RunAsync(azurite, output,
@@ -63,7 +75,7 @@ public sealed class StorageFaultsUnderTheLocalWorkerTests(AzuriteFixture azurite
 /// every run must end with every job succeeded (or, where the fault makes that impossible, reported as not
 /// queued and without a row), the queue empty, each history and change row once, no answer paid for twice
 /// unless its blob never landed, and the ledger equal to what the API charged (<see cref="FaultScenario"/>).
-/// The cases of one test run side by side, each with its own pipeline and storage names, and the two runners'
+/// The cases of one test run side by side, each with its own pipeline and storage names, and the four shares'
 /// classes run beside each other. docs/storage-faults.md is the table of what these runs show.
 /// </summary>
 internal static class StorageFaultRuns

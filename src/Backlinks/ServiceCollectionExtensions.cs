@@ -60,6 +60,8 @@ public static class ServiceCollectionExtensions
         services.AddMetrics();
         services.AddSingleton<BacklinksMetrics>();
         services.AddTransient<ApiGate>();
+        services.AddSingleton<JobDelivery>();
+        services.AddSingleton<PoisonedJobs>();
         services.AddTransient<JobProcessor>();
         services.AddTransient<QueueWorker>();
         services.AddSingleton<Operations.JobListQuery>();

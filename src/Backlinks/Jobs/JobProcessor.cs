@@ -19,6 +19,7 @@ namespace Backlinks.Jobs;
 /// </summary>
 public sealed partial class JobProcessor(
     JobStore jobs,
+    JobDelivery delivery,
     JobQueue queue,
     MetricsStore metrics,
     RawResponseStore raw,
@@ -45,7 +46,7 @@ public sealed partial class JobProcessor(
     private static readonly TimeSpan MinimumDelay = TimeSpan.FromSeconds(1);
 
     public Task<JobOutcome> ProcessAsync(string messageBody, CancellationToken cancellationToken) =>
-        TracedAsync(BacklinksTelemetry.Spans.Job, messageBody, async () =>
+        JobDelivery.TracedAsync(BacklinksTelemetry.Spans.Job, messageBody, async () =>
         {
             try
             {
@@ -57,49 +58,6 @@ public sealed partial class JobProcessor(
                 return new JobOutcome(JobOutcomeKind.RetryMessage, null, $"storage failed: {e.Message}");
             }
         });
-
-    /// <summary>Called for a message the host moved to the poison queue: the job fails with its last error.</summary>
-    public Task<JobOutcome> FailPoisonedAsync(string messageBody, CancellationToken cancellationToken) =>
-        TracedAsync(BacklinksTelemetry.Spans.PoisonedJob, messageBody, async () =>
-        {
-            var (job, skip) = await LoadCurrentJobAsync(messageBody, cancellationToken);
-            if (job is null)
-            {
-                return skip!;
-            }
-            var attempts = job.Attempts == 1 ? "1 attempt" : $"{job.Attempts} attempts";
-            return await FailAsync(job, $"gave up after {attempts}: {job.LastError ?? "the message could not be processed"}", cancellationToken);
-        });
-
-    /// <summary>
-    /// Runs one delivery in a span of the job's trace: the child of the trace context its message carries
-    /// (the submission's, or the previous attempt's), linked to the runner's own span (a Functions invocation).
-    /// </summary>
-    private static async Task<JobOutcome> TracedAsync(string name, string messageBody, Func<Task<JobOutcome>> run)
-    {
-        var ambient = Activity.Current;
-        var carried = JobMessage.TryParse(messageBody, out var message, out _) ? message.TraceContext() : null;
-        using var span = carried is { } parent
-            ? BacklinksTelemetry.Source.StartActivity(name, ActivityKind.Consumer, parent, links: ambient is null ? null : [new ActivityLink(ambient.Context)])
-            : BacklinksTelemetry.Source.StartActivity(name, ActivityKind.Consumer);
-        try
-        {
-            var outcome = await run();
-            span?.SetTag(BacklinksTelemetry.Attributes.Outcome, OutcomeName(outcome.Kind))
-                .SetTag(BacklinksTelemetry.Attributes.JobId, outcome.JobId)
-                .SetTag(BacklinksTelemetry.Attributes.Detail, outcome.Detail);
-            if (outcome.Kind is JobOutcomeKind.Failed or JobOutcomeKind.RetryMessage)
-            {
-                span?.SetStatus(ActivityStatusCode.Error, outcome.Detail);
-            }
-            return outcome;
-        }
-        catch (Exception e)
-        {
-            span?.SetTag(BacklinksTelemetry.Attributes.Outcome, "error").SetStatus(ActivityStatusCode.Error, e.GetType().Name);
-            throw;
-        }
-    }
 
     /// <summary>The outcome as spans and queries name it: <c>succeeded</c>, <c>deferred</c>, <c>failed</c>, <c>skipped</c>, <c>retry_message</c>, <c>ahead_of_row</c>.</summary>
     public static string OutcomeName(JobOutcomeKind kind) => kind switch
@@ -113,26 +71,9 @@ public sealed partial class JobProcessor(
         _ => kind.ToString(),
     };
 
-    /// <summary>The job's identity and attempt count on the delivery's span.</summary>
-    private static void TagJob(JobEntity job) =>
-        JobSpan()?.SetTag(BacklinksTelemetry.Attributes.Domain, job.Domain)
-            .SetTag(BacklinksTelemetry.Attributes.JobId, job.JobId)
-            .SetTag(BacklinksTelemetry.Attributes.Attempt, job.Attempts);
-
-    /// <summary>The delivery's span, when it is recording and no child span is open.</summary>
-    private static Activity? JobSpan() =>
-        Activity.Current is { OperationName: BacklinksTelemetry.Spans.Job or BacklinksTelemetry.Spans.PoisonedJob } span ? span : null;
-
-    private void RecordCompleted(JobEntity job, string status)
-    {
-        var duration = job.CompletedAtUtc!.Value - job.CreatedAtUtc;
-        telemetry.RecordJobCompleted(status, duration);
-        JobSpan()?.SetTag(BacklinksTelemetry.Attributes.JobDurationSeconds, duration.TotalSeconds);
-    }
-
     private async Task<JobOutcome> RunAsync(string messageBody, CancellationToken cancellationToken)
     {
-        var (job, skip) = await LoadCurrentJobAsync(messageBody, cancellationToken);
+        var (job, skip) = await delivery.LoadCurrentJobAsync(messageBody, cancellationToken);
         if (job is null)
         {
             return skip!;
@@ -144,7 +85,7 @@ public sealed partial class JobProcessor(
         {
             // The job's first run: how long it sat in the queue.
             telemetry.RecordQueueDelay(now - job.CreatedAtUtc);
-            JobSpan()?.SetTag(BacklinksTelemetry.Attributes.QueueDelaySeconds, (now - job.CreatedAtUtc).TotalSeconds);
+            JobDelivery.JobSpan()?.SetTag(BacklinksTelemetry.Attributes.QueueDelaySeconds, (now - job.CreatedAtUtc).TotalSeconds);
         }
         var (pairNewest, latest) = await metrics.FindNewestAsync(job.Domain, job.OnePerDomain, cancellationToken);
         if (pairNewest is not null && IsFreshFor(job, pairNewest, now))
@@ -184,7 +125,7 @@ public sealed partial class JobProcessor(
         }
 
         job.MarkRunning(time.GetUtcNow());
-        TagJob(job);
+        JobDelivery.TagJob(job);
         BacklinksFetchResult result;
         try
         {
@@ -220,7 +161,7 @@ public sealed partial class JobProcessor(
                 var pauseEnds = await apiGate.OnOutOfCreditsAsync(cancellationToken);
                 return await DeferAsync(job, WaitReason.OutOfCredits, backoff.AtLeast(pauseEnds - time.GetUtcNow()), "out of credits (HTTP 402)", cancellationToken);
             case BacklinksInvalidRequest invalid:
-                return await FailAsync(job, $"the API refused the request (HTTP {invalid.Status} {invalid.Error}): {invalid.Message}", cancellationToken);
+                return await delivery.FailAsync(job, $"the API refused the request (HTTP {invalid.Status} {invalid.Error}): {invalid.Message}", cancellationToken);
             case BacklinksInvalidApiKey badKey:
                 // The account's key, not this job, is at fault: every job waits until a working key is configured.
                 LogBadKey(logger, job.JobId, badKey.Status, badKey.Error, badKey.Message);
@@ -277,7 +218,7 @@ public sealed partial class JobProcessor(
     {
         var (path, _) = await UploadRawAsync(job, malformed.RawBody, malformed: true, cancellationToken);
         await reservations.ReleaseAsync(job.JobId, job.Domain, job.OnePerDomain, CancellationToken.None);
-        var failed = await FailAsync(job, $"{MalformedResponse}: {malformed.Reason}; the answer (3 credits) is stored at {path}", cancellationToken);
+        var failed = await delivery.FailAsync(job, $"{MalformedResponse}: {malformed.Reason}; the answer (3 credits) is stored at {path}", cancellationToken);
         return failed with { PaidCall = true };
     }
 
@@ -330,63 +271,20 @@ public sealed partial class JobProcessor(
     };
 
     /// <summary>The job this message may still run (its row rebuilt from the message if it is missing), or why there is nothing to do.</summary>
-    private async Task<(JobEntity? Job, JobOutcome? Skip)> LoadCurrentJobAsync(string messageBody, CancellationToken cancellationToken)
-    {
-        if (!JobMessage.TryParse(messageBody, out var message, out var parseError))
-        {
-            LogUnreadable(logger, parseError);
-            return (null, new JobOutcome(JobOutcomeKind.Skipped, null, $"unreadable message dropped: {parseError}"));
-        }
-
-        var job = await jobs.GetAsync(message.Id, cancellationToken);
-        if (job is null && message.DescribesJob)
-        {
-            // The message goes out before its row: a submission stopped in between still runs its jobs.
-            var rebuilt = JobEntity.FromMessage(message);
-            job = await jobs.TryAddAsync(rebuilt, cancellationToken) ? rebuilt : await jobs.GetAsync(message.Id, cancellationToken);
-            LogRebuilt(logger, message.JobId);
-        }
-        if (job is null)
-        {
-            LogUnknownJob(logger, message.JobId);
-            return (null, new JobOutcome(JobOutcomeKind.Skipped, message.JobId, "no such job"));
-        }
-        TagJob(job);
-        if (job.Status == JobStatus.Cancelled)
-        {
-            // An operator cancelled the job: its message is dropped, no call, no credit.
-            return (null, new JobOutcome(JobOutcomeKind.Cancelled, job.JobId, "cancelled by an operator"));
-        }
-        if (job.IsTerminal())
-        {
-            return (null, new JobOutcome(JobOutcomeKind.Skipped, job.JobId, $"already {job.Status}"));
-        }
-        if (message.Seq > job.MessageSeq)
-        {
-            // Sent before the row recording it was written (or while that write failed): try again later.
-            return (null, new JobOutcome(JobOutcomeKind.AheadOfRow, job.JobId, "the message is ahead of its job row"));
-        }
-        if (message.Seq < job.MessageSeq || message.Token != job.MessageToken)
-        {
-            return (null, new JobOutcome(JobOutcomeKind.Skipped, job.JobId, "stale message: a later message carries this job"));
-        }
-        return (job, null);
-    }
-
     private async Task<JobOutcome> SucceedAsync(JobEntity job, SnapshotReference snapshot, bool paidCall, CancellationToken cancellationToken)
     {
         job.MarkSucceeded(snapshot, time.GetUtcNow());
-        if (!await ReplaceJobAsync(job, cancellationToken))
+        if (!await delivery.ReplaceJobAsync(job, cancellationToken))
         {
             // Someone else changed the row meanwhile; the snapshot is stored either way, so record it on the row as it is now.
             var current = await jobs.GetAsync(job.GetJobId(), cancellationToken);
             if (current is not null && !current.IsTerminal())
             {
                 current.MarkSucceeded(snapshot, time.GetUtcNow());
-                await ReplaceJobAsync(current, cancellationToken);
+                await delivery.ReplaceJobAsync(current, cancellationToken);
             }
         }
-        RecordCompleted(job, JobStatus.Succeeded);
+        delivery.RecordCompleted(job, JobStatus.Succeeded);
         if (job.ServedFromCache)
         {
             LogServedFromSnapshot(logger, job.JobId, job.Domain, snapshot.JobId);
@@ -405,7 +303,7 @@ public sealed partial class JobProcessor(
         var waitingSince = job.RetriedAtUtc ?? job.CreatedAtUtc;
         if (reason != WaitReason.InvalidApiKey && next - waitingSince > _backoff.MaxWait)
         {
-            return await FailAsync(job, $"gave up: still {explanation} after waiting since {waitingSince:u} (limit {_backoff.MaxWait})", cancellationToken);
+            return await delivery.FailAsync(job, $"gave up: still {explanation} after waiting since {waitingSince:u} (limit {_backoff.MaxWait})", cancellationToken);
         }
 
         // Send first, then record it: if recording fails, this message is retried and re-sends with the
@@ -417,7 +315,7 @@ public sealed partial class JobProcessor(
         {
             await queue.SendAsync(message, delay < MinimumDelay ? MinimumDelay : delay, cancellationToken);
         }
-        if (!await ReplaceJobAsync(job, cancellationToken))
+        if (!await delivery.ReplaceJobAsync(job, cancellationToken))
         {
             return new JobOutcome(JobOutcomeKind.RetryMessage, job.JobId, "the job row changed while scheduling the next attempt");
         }
@@ -425,37 +323,13 @@ public sealed partial class JobProcessor(
         return new JobOutcome(JobOutcomeKind.Deferred, job.JobId, reason, next);
     }
 
-    private async Task<JobOutcome> FailAsync(JobEntity job, string reason, CancellationToken cancellationToken)
-    {
-        job.MarkFailed(reason, time.GetUtcNow());
-        await ReplaceJobAsync(job, cancellationToken);
-        RecordCompleted(job, JobStatus.Failed);
-        LogFailed(logger, job.JobId, job.Domain, reason);
-        return new JobOutcome(JobOutcomeKind.Failed, job.JobId, reason);
-    }
-
     private async Task<JobOutcome> RequeueAsync(JobEntity job, string reason, CancellationToken cancellationToken)
     {
         job.MarkRequeued(reason, time.GetUtcNow());
-        await ReplaceJobAsync(job, cancellationToken);
+        await delivery.ReplaceJobAsync(job, cancellationToken);
         LogTransient(logger, job.JobId, job.Domain, job.Attempts, reason);
         return new JobOutcome(JobOutcomeKind.RetryMessage, job.JobId, reason);
     }
-
-    private async Task<bool> ReplaceJobAsync(JobEntity job, CancellationToken cancellationToken)
-    {
-        using var span = BacklinksTelemetry.StartStorageWrite(BacklinksTelemetry.Spans.WriteJobRow, "table");
-        return await jobs.TryReplaceAsync(job, cancellationToken);
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped an unreadable job message: {Reason}")]
-    private static partial void LogUnreadable(ILogger logger, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped a message for unknown job {JobId}")]
-    private static partial void LogUnknownJob(ILogger logger, string jobId);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} had no row: rebuilt it from its message")]
-    private static partial void LogRebuilt(ILogger logger, string jobId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} ({Domain}) served from the snapshot of job {SnapshotJobId}: no call")]
     private static partial void LogServedFromSnapshot(ILogger logger, string jobId, string domain, string snapshotJobId);
@@ -471,9 +345,6 @@ public sealed partial class JobProcessor(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Configuration error: DomDetailer rejected the API key (HTTP {Status} {Error}: {Message}) while running job {JobId}; every job waits for a working key")]
     private static partial void LogBadKey(ILogger logger, string jobId, int status, string? error, string? message);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} ({Domain}) failed: {Reason}")]
-    private static partial void LogFailed(ILogger logger, string jobId, string domain, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} ({Domain}) attempt {Attempt} hit a transient failure, the queue will retry: {Reason}")]
     private static partial void LogTransient(ILogger logger, string jobId, string domain, int attempt, string reason);

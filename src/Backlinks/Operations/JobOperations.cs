@@ -37,7 +37,7 @@ public sealed partial class JobOperations(
     JobStore jobs,
     JobQueue queue,
     JobListQuery listing,
-    JobProcessor processor,
+    PoisonedJobs poisoned,
     TimeProvider time,
     ILogger<JobOperations> logger)
 {
@@ -78,7 +78,7 @@ public sealed partial class JobOperations(
             if (job is not null && !job.IsTerminal())
             {
                 // The host poisoned the message but its handler has not marked the job yet: do it now.
-                await processor.FailPoisonedAsync(body, cancellationToken);
+                await poisoned.FailAsync(body, cancellationToken);
             }
             var (outcome, now) = await RetryRowAsync(message.Id, cancellationToken);
             if (outcome == JobOperationOutcome.Done)

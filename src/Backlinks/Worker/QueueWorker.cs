@@ -21,6 +21,7 @@ public sealed partial class QueueWorker(
     AccountState account,
     JobQueue queue,
     JobProcessor processor,
+    PoisonedJobs poisoned,
     IOptions<QueueWorkerOptions> options,
     TimeProvider time,
     ILogger<QueueWorker> logger)
@@ -202,7 +203,7 @@ public sealed partial class QueueWorker(
                 await storage.PoisonQueue.SendMessageAsync(body);
                 await storage.JobsQueue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
                 LogPoisoned(logger, outcome.JobId, message.DequeueCount);
-                tally.Count(await processor.FailPoisonedAsync(body, CancellationToken.None));
+                tally.Count(await poisoned.FailAsync(body, CancellationToken.None));
                 return;
         }
     }

@@ -155,6 +155,27 @@ public sealed class CliContractTests(AzuriteFixture azurite) : IClassFixture<Azu
     }
 
     [Fact]
+    public async Task Cancel_and_retry_need_no_api_key()
+    {
+        var failing = await RunAsync(Encoding.UTF8.GetBytes("invalid.example.com\n"), "submit", "-", "--json");
+        await RunAsync([], "work", "--until-empty", "--sandbox");
+        var queued = await RunAsync(Encoding.UTF8.GetBytes("later.com\n"), "submit", "-", "--json");
+        string JobId(CliRun run) => JsonDocument.Parse(run.Stdout).RootElement.GetProperty("accepted")[0].GetProperty("jobId").GetString()!;
+        var noKey = new Dictionary<string, string?> { ["DomDetailer:ApiKey"] = "" };
+
+        var retry = await CliRunner.RunAsync(_pipeline.Settings, noKey, [], CancellationToken.None, "retry", JobId(failing));
+        var retryFailed = await CliRunner.RunAsync(_pipeline.Settings, noKey, [], CancellationToken.None, "retry", "--failed", "--json");
+        var cancel = await CliRunner.RunAsync(_pipeline.Settings, noKey, [], CancellationToken.None, "cancel", JobId(queued));
+
+        Assert.Equal((ExitCodes.Ok, ""), (retry.ExitCode, retry.Stderr));
+        Assert.Contains("is queued again (retry 1)", retry.Stdout);
+        Assert.Equal((ExitCodes.Ok, ""), (retryFailed.ExitCode, retryFailed.Stderr));
+        Assert.Equal(0, JsonDocument.Parse(retryFailed.Stdout).RootElement.GetProperty("retried").GetArrayLength());
+        Assert.Equal((ExitCodes.Ok, ""), (cancel.ExitCode, cancel.Stderr));
+        Assert.Contains("is cancelled", cancel.Stdout);
+    }
+
+    [Fact]
     public async Task Work_exits_5_when_some_jobs_it_ran_failed()
     {
         await RunAsync(Encoding.UTF8.GetBytes("good.com\ninvalid.example.com\n"), "submit", "-");

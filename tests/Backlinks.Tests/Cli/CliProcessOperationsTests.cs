@@ -17,9 +17,10 @@ public sealed class CliProcessOperationsTests(AzuriteFixture azurite) : CliProce
         var withoutKey = SettingsWithoutKey();
 
         var listed = await CliProcess.RunAsync(withoutKey, [], "jobs", "--json");
-        var cancel = await RunAsync([], "cancel", ids["unwanted.com"]);
+        // Cancelling and retrying are storage operations: they need no API key.
+        var cancel = await CliProcess.RunAsync(withoutKey, [], "cancel", ids["unwanted.com"]);
         var cancelAgain = await RunAsync([], "cancel", ids["unwanted.com"]);
-        var retryQueued = await RunAsync([], "retry", ids["keep.com"], "--json");
+        var retryQueued = await CliProcess.RunAsync(withoutKey, [], "retry", ids["keep.com"], "--json");
         var resume = await RunAsync([], "resume");
         var cancelled = await CliProcess.RunAsync(withoutKey, [], "jobs", "--status", "cancelled", "--csv");
 

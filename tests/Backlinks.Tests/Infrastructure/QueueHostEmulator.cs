@@ -58,7 +58,7 @@ public sealed class QueueHostEmulator(TestPipeline pipeline, int maxDequeueCount
     /// <summary>Delivers every visible poison message to the poison function.</summary>
     public async Task<int> DrainPoisonAsync()
     {
-        var function = new FailPoisonedBacklinkJob(pipeline.Services.GetRequiredService<JobProcessor>());
+        var function = new FailPoisonedBacklinkJob(pipeline.Services.GetRequiredService<PoisonedJobs>());
         var delivered = 0;
         while ((await pipeline.Storage.PoisonQueue.ReceiveMessageAsync()).Value is { } message)
         {

@@ -111,7 +111,7 @@ public sealed class JobOperationsTests(AzuriteFixture azurite) : IClassFixture<A
         await new QueueHostEmulator(_pipeline, maxDequeueCount: 2).DrainAsync();
         // The local worker copies the message to poison and fails the job itself, leaving the poison message.
         var poisonBody = (await _pipeline.Storage.PoisonQueue.PeekMessageAsync()).Value.Body.ToString();
-        await _pipeline.Get<JobProcessor>().FailPoisonedAsync(poisonBody, CancellationToken.None);
+        await _pipeline.Get<PoisonedJobs>().FailAsync(poisonBody, CancellationToken.None);
         // A stray poison message of a job that succeeded stays where it is.
         var finished = await _pipeline.CreateJobAsync("fine.com");
         Assert.Equal(JobOutcomeKind.Succeeded, (await _pipeline.RunJobAsync(finished)).Kind);

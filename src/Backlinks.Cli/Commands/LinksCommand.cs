@@ -82,7 +82,7 @@ internal sealed class LinksCommand(CliContext cli) : AsyncCommand<LinksCommand.S
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
-            throw new CliException($"the link tables do not exist yet: 'backlinks lookup {domain}' fetches links, 'backlinks replay' builds them from stored snapshots.");
+            throw new CliException($"the link tables do not exist yet: 'backlinks lookup {domain}' fetches links, 'backlinks replay' builds them from stored snapshots.", "link_tables_missing");
         }
         return ExitCodes.Ok;
     }

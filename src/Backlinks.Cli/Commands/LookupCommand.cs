@@ -91,12 +91,12 @@ internal sealed class LookupCommand(CliContext cli) : AsyncCommand<LookupCommand
 
         if (view.Waiting?.Reason == WaitReason.InvalidApiKey)
         {
-            throw new CliException(WorkCommand.KeyRejectedMessage);
+            throw new CliException(WorkCommand.KeyRejectedMessage, "api_key_rejected");
         }
         return outcome.Kind switch
         {
             JobOutcomeKind.Succeeded => ExitCodes.Ok,
-            JobOutcomeKind.Failed => throw new CliException($"{view.Domain}: {view.LastError}"),
+            JobOutcomeKind.Failed => throw new CliException($"{view.Domain}: {view.LastError}", "job_failed"),
             _ => NotFinished(view, settings.Json),
         };
     }

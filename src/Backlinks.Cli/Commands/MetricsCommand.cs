@@ -50,7 +50,7 @@ internal sealed class MetricsCommand(CliContext cli) : AsyncCommand<MetricsComma
             : [];
         if (domain is not null && rows.Count == 0)
         {
-            throw new CliException($"no metrics are stored for {domain} yet: 'backlinks lookup {domain}' fetches them.");
+            throw new CliException($"no metrics are stored for {domain} yet: 'backlinks lookup {domain}' fetches them.", "metrics_not_found");
         }
 
         if (settings.Json)

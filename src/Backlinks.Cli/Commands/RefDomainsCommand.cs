@@ -45,7 +45,7 @@ internal sealed class RefDomainsCommand(CliContext cli) : AsyncCommand<RefDomain
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
-            throw new CliException($"the link tables do not exist yet: 'backlinks lookup {domain}' fetches links, 'backlinks replay' builds them from stored snapshots.");
+            throw new CliException($"the link tables do not exist yet: 'backlinks lookup {domain}' fetches links, 'backlinks replay' builds them from stored snapshots.", "link_tables_missing");
         }
 
         if (settings.Csv)

@@ -35,7 +35,7 @@ internal sealed class SandboxCommand(CliContext cli) : AsyncCommand<SandboxComma
         }
         catch (IOException bind)
         {
-            throw new CliException($"cannot listen on 127.0.0.1:{settings.Port}: {bind.Message} Pick another --port, or 0 for any free one.", code: "port_unavailable");
+            throw new CliException($"cannot listen on 127.0.0.1:{settings.Port}: {bind.Message} Pick another --port, or 0 for any free one.", "port_unavailable");
         }
         await using var _ = sandbox;
         var console = cli.Error;

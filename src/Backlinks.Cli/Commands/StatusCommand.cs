@@ -45,7 +45,7 @@ internal sealed class StatusCommand(CliContext cli) : AsyncCommand<StatusCommand
         }
         await using var services = await cli.CreatePipelineAsync(cancellationToken);
         var job = await services.GetRequiredService<JobQueries>().GetJobAsync(id, cancellationToken)
-            ?? throw new CliException($"no job has the id {id}.");
+            ?? throw new CliException($"no job has the id {id}.", "job_not_found");
 
         if (settings.Json)
         {

@@ -69,12 +69,12 @@ internal sealed class SubmitCommand(CliContext cli) : AsyncCommand<SubmitCommand
         switch (outcome.Status)
         {
             case SubmissionStatus.Refused:
-                throw new CliException(outcome.Problem!.Message, ExitCodes.NothingSubmitted, outcome.Problem.Error);
+                throw new CliException(outcome.Problem!.Message, outcome.Problem.Error, ExitCodes.NothingSubmitted);
             case SubmissionStatus.NothingValid:
                 Report(settings, outcome.Response!);
                 return ExitCodes.NothingSubmitted;
             case SubmissionStatus.Incomplete when outcome.Response!.Accepted.Count == 0 && !settings.Json:
-                throw new CliException($"nothing was queued: {ErrorReporter.Unreachable(cli.Configuration)}", code: "storage_unreachable");
+                throw new CliException($"nothing was queued: {ErrorReporter.Unreachable(cli.Configuration)}", "storage_unreachable");
             case SubmissionStatus.Incomplete:
                 Report(settings, outcome.Response!);
                 return ExitCodes.Error;
@@ -97,12 +97,12 @@ internal sealed class SubmitCommand(CliContext cli) : AsyncCommand<SubmitCommand
         {
             if (!System.IO.File.Exists(file))
             {
-                throw new CliException($"no such file: {file}", ExitCodes.NothingSubmitted, "no_such_file");
+                throw new CliException($"no such file: {file}", "no_such_file", ExitCodes.NothingSubmitted);
             }
             await using var stream = System.IO.File.OpenRead(file);
             body = await BoundedBody.ReadAsync(stream, SubmissionLimits.MaxBodyBytes, cancellationToken);
         }
-        return body ?? throw new CliException(LookupRequestParser.TooLarge().Message, ExitCodes.NothingSubmitted, "body_too_large");
+        return body ?? throw new CliException(LookupRequestParser.TooLarge().Message, "body_too_large", ExitCodes.NothingSubmitted);
     }
 
     private async Task<SubmissionOutcome> SubmitWithProgressAsync(SubmissionService submissions, SubmissionInput input, CancellationToken cancellationToken) =>

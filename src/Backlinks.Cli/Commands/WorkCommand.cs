@@ -83,7 +83,7 @@ internal sealed class WorkCommand(CliContext cli) : AsyncCommand<WorkCommand.Set
         }
         if (tally.KeyRejected)
         {
-            throw new CliException(KeyRejectedMessage, code: "api_key_rejected");
+            throw new CliException(KeyRejectedMessage, "api_key_rejected");
         }
         if (cancellationToken.IsCancellationRequested)
         {

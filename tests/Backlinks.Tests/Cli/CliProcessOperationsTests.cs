@@ -20,6 +20,7 @@ public sealed class CliProcessOperationsTests(AzuriteFixture azurite) : CliProce
         // Cancelling and retrying are storage operations: they need no API key.
         var cancel = await CliProcess.RunAsync(withoutKey, [], "cancel", ids["unwanted.com"]);
         var cancelAgain = await RunAsync([], "cancel", ids["unwanted.com"]);
+        var cancelAgainJson = await RunAsync([], "cancel", ids["unwanted.com"], "--json");
         var retryQueued = await CliProcess.RunAsync(withoutKey, [], "retry", ids["keep.com"], "--json");
         var resume = await RunAsync([], "resume");
         var cancelled = await CliProcess.RunAsync(withoutKey, [], "jobs", "--status", "cancelled", "--csv");
@@ -30,8 +31,9 @@ public sealed class CliProcessOperationsTests(AzuriteFixture azurite) : CliProce
             (cancel.ExitCode, cancel.Stdout.Trim(), cancel.Stderr));
         Assert.Equal((ExitCodes.Error, ""), (cancelAgain.ExitCode, cancelAgain.Stdout));
         Assert.Matches(@"\Aerror: job [0-9a-f-]{36} is cancelled and cannot be cancelled[^\n]*\n?\z", cancelAgain.Stderr);
+        Assert.Equal("job_not_cancellable", JsonDocument.Parse(cancelAgainJson.Stdout).RootElement.GetProperty("error").GetString());
         Assert.Equal(ExitCodes.Error, retryQueued.ExitCode);
-        Assert.NotEmpty(JsonDocument.Parse(retryQueued.Stdout).RootElement.GetProperty("error").GetString()!);
+        Assert.Equal("job_not_failed", JsonDocument.Parse(retryQueued.Stdout).RootElement.GetProperty("error").GetString());
         Assert.Single(retryQueued.Stderr.Trim().Split('\n'));
         Assert.Equal((ExitCodes.Ok, "The app is not paused: nothing to resume."), (resume.ExitCode, resume.Stdout.Trim()));
         Assert.Equal(ExitCodes.Ok, cancelled.ExitCode);

@@ -210,14 +210,17 @@ public sealed class WorkAndLookupCommandTests(AzuriteFixture azurite) : IClassFi
     }
 
     [Theory]
-    [InlineData("status", "0193b1d2-7a00-7000-8000-000000000000", "no job has the id", "")]
-    [InlineData("status", "12345", "is not a job id", " See 'backlinks status --help'.")]
-    [InlineData("metrics", "never-fetched.com", "no metrics are stored for never-fetched.com", "")]
-    [InlineData("metrics", "localhost", "is not a valid domain", " See 'backlinks metrics --help'.")]
-    [InlineData("lookup", "localhost", "is not a valid domain", " See 'backlinks lookup --help'.")]
-    public async Task Read_errors_are_one_line_and_exit_1_and_a_bad_argument_hints_at_help(string command, string argument, string message, string hint)
+    [InlineData("status", "0193b1d2-7a00-7000-8000-000000000000", "no job has the id", "", "job_not_found")]
+    [InlineData("cancel", "0193b1d2-7a00-7000-8000-000000000000", "no job has the id", "", "job_not_found")]
+    [InlineData("retry", "0193b1d2-7a00-7000-8000-000000000000", "no job has the id", "", "job_not_found")]
+    [InlineData("status", "12345", "is not a job id", " See 'backlinks status --help'.", "usage")]
+    [InlineData("metrics", "never-fetched.com", "no metrics are stored for never-fetched.com", "", "metrics_not_found")]
+    [InlineData("metrics", "localhost", "is not a valid domain", " See 'backlinks metrics --help'.", "usage")]
+    [InlineData("lookup", "localhost", "is not a valid domain", " See 'backlinks lookup --help'.", "usage")]
+    public async Task Read_errors_are_one_line_and_exit_1_and_a_bad_argument_hints_at_help(string command, string argument, string message, string hint, string code)
     {
         var run = await CliRunner.RunAsync(_pipeline, command, argument);
+        var json = await CliRunner.RunAsync(_pipeline, command, argument, "--json");
 
         Assert.Equal(ExitCodes.Error, run.ExitCode);
         var line = Assert.Single(run.Output.Trim().Split('\n'));
@@ -232,6 +235,9 @@ public sealed class WorkAndLookupCommandTests(AzuriteFixture azurite) : IClassFi
         {
             Assert.DoesNotContain("--help", line);
         }
+        // With --json, the error document carries the HTTP API's code for the same condition.
+        Assert.Equal(ExitCodes.Error, json.ExitCode);
+        Assert.Equal(code, JsonDocument.Parse(json.Stdout).RootElement.GetProperty("error").GetString());
     }
 
     private static SandboxAnswer SandboxDomainAnswer(string domain) => SandboxApi.Synthetic(domain);

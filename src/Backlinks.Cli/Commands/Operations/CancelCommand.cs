@@ -19,5 +19,5 @@ internal sealed class CancelCommand(CliContext cli) : AsyncCommand<CancelCommand
     }
 
     public override Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken) =>
-        JobOperationCommand.RunAsync(cli, settings.JobId, settings.Json, (operations, id) => operations.CancelAsync(id, cancellationToken), cancellationToken);
+        JobOperationCommand.RunAsync(cli, settings.JobId, settings.Json, (operations, id) => operations.CancelAsync(id, cancellationToken), "job_not_cancellable", cancellationToken);
 }

@@ -8,10 +8,11 @@ using Spectre.Console;
 namespace Backlinks.Cli.Commands.Operations;
 
 /// <summary>How <c>retry JOBID</c> and <c>cancel JOBID</c> run: parse the id, operate, print the job or fail in one line (exit 1).</summary>
+/// <remarks>The error codes are those of the HTTP endpoints: <c>job_not_found</c>, or the operation's conflict code.</remarks>
 internal static class JobOperationCommand
 {
     public static async Task<int> RunAsync(CliContext cli, string jobId, bool json,
-        Func<JobOperations, JobId, Task<JobOperationResult>> operation, CancellationToken cancellationToken)
+        Func<JobOperations, JobId, Task<JobOperationResult>> operation, string conflictCode, CancellationToken cancellationToken)
     {
         if (!JobId.TryParse(jobId, out var id))
         {
@@ -21,7 +22,7 @@ internal static class JobOperationCommand
         var result = await operation(services.GetRequiredService<JobOperations>(), id);
         if (result.Outcome != JobOperationOutcome.Done)
         {
-            throw new CliException(result.Message);
+            throw new CliException(result.Message, result.Outcome == JobOperationOutcome.NotFound ? "job_not_found" : conflictCode);
         }
         if (json)
         {

@@ -28,7 +28,7 @@ internal sealed class ResumeCommand(CliContext cli) : AsyncCommand<ResumeCommand
         if (result.Outcome == ResumeOutcome.StillPaused)
         {
             // The message carries the balance; an error is one line (and, with --json, the error document).
-            throw new CliException(result.Message);
+            throw new CliException(result.Message, "still_paused");
         }
         if (settings.Json)
         {

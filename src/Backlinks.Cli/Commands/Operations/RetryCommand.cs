@@ -43,7 +43,7 @@ internal sealed class RetryCommand(CliContext cli) : AsyncCommand<RetryCommand.S
     {
         if (!settings.Failed)
         {
-            return await JobOperationCommand.RunAsync(cli, settings.JobId!, settings.Json, (operations, id) => operations.RetryAsync(id, cancellationToken), cancellationToken);
+            return await JobOperationCommand.RunAsync(cli, settings.JobId!, settings.Json, (operations, id) => operations.RetryAsync(id, cancellationToken), "job_not_failed", cancellationToken);
         }
 
         await using var services = await cli.CreatePipelineAsync(cancellationToken);

@@ -66,7 +66,7 @@ internal sealed class WatchAddCommand(CliContext cli) : AsyncCommand<WatchAddCom
         {
             case WatchAddStatus.Refused:
                 // Input that cannot be read is refused as submit refuses it: nothing added, exit 3, the same error code.
-                throw new CliException(outcome.Problem!.Message, ExitCodes.NothingSubmitted, outcome.Problem.Error);
+                throw new CliException(outcome.Problem!.Message, outcome.Problem.Error, ExitCodes.NothingSubmitted);
             case WatchAddStatus.NothingValid:
                 Report(settings, outcome.Response!);
                 return ExitCodes.NothingSubmitted;

@@ -43,7 +43,7 @@ internal sealed class WatchRemoveCommand(CliContext cli) : AsyncCommand<WatchRem
         }
         if (unknown.Count > 0)
         {
-            throw new CliException($"not on the watch list: {string.Join(", ", unknown)}; nothing was removed.");
+            throw new CliException($"not on the watch list: {string.Join(", ", unknown)}; nothing was removed.", "not_watched");
         }
 
         var watchList = services.GetRequiredService<WatchList>();

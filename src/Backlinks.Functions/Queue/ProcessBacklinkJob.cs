@@ -8,9 +8,10 @@ namespace Backlinks.Functions.Queue;
 public sealed class ProcessBacklinkJob(JobProcessor processor, JobQueue queue)
 {
     [Function(nameof(ProcessBacklinkJob))]
-    public async Task Run([QueueTrigger(StorageOptions.JobsQueueBinding)] string message, CancellationToken cancellationToken)
+    /// <param name="id">The message's id, bound by name from the trigger's metadata.</param>
+    public async Task Run([QueueTrigger(StorageOptions.JobsQueueBinding)] string message, string id, CancellationToken cancellationToken)
     {
-        var outcome = await processor.ProcessAsync(message, cancellationToken);
+        var outcome = await processor.ProcessAsync(message, id, cancellationToken);
         var action = MessageAction.For(outcome);
         switch (action.Kind)
         {

@@ -45,12 +45,17 @@ public sealed partial class JobProcessor(
     // A re-sent message is never visible at once, so its job row is almost always recorded first.
     private static readonly TimeSpan MinimumDelay = TimeSpan.FromSeconds(1);
 
+    /// <summary>Runs a job that has no queue message (<c>backlinks lookup</c> runs its job in-process).</summary>
     public Task<JobOutcome> ProcessAsync(string messageBody, CancellationToken cancellationToken) =>
+        ProcessAsync(messageBody, messageId: null, cancellationToken);
+
+    /// <param name="messageId">The queue message's id: it tells a redelivery of this message from another copy of the job's message.</param>
+    public Task<JobOutcome> ProcessAsync(string messageBody, string? messageId, CancellationToken cancellationToken) =>
         JobDelivery.TracedAsync(BacklinksTelemetry.Spans.Job, messageBody, async () =>
         {
             try
             {
-                return await RunAsync(messageBody, cancellationToken);
+                return await RunAsync(messageBody, messageId, cancellationToken);
             }
             catch (Exception e) when (StorageFaults.IsTransient(e) && !cancellationToken.IsCancellationRequested)
             {
@@ -71,7 +76,7 @@ public sealed partial class JobProcessor(
         _ => kind.ToString(),
     };
 
-    private async Task<JobOutcome> RunAsync(string messageBody, CancellationToken cancellationToken)
+    private async Task<JobOutcome> RunAsync(string messageBody, string? messageId, CancellationToken cancellationToken)
     {
         var (job, skip) = await delivery.LoadCurrentJobAsync(messageBody, cancellationToken);
         if (job is null)
@@ -99,7 +104,7 @@ public sealed partial class JobProcessor(
             return await DeferAsync(job, gate.WaitReason!, backoff.AtLeast(gate.Until!.Value - now), Explain(gate.WaitReason!), cancellationToken);
         }
 
-        switch (await reservations.TryReserveAsync(job.JobId, job.Domain, job.OnePerDomain, pairNewest?.FetchedAtUtc, cancellationToken))
+        switch (await reservations.TryReserveAsync(job.JobId, messageId, job.Domain, job.OnePerDomain, pairNewest?.FetchedAtUtc, cancellationToken))
         {
             case BudgetSpent:
                 var nextDay = CreditLedger.NextDay(now);

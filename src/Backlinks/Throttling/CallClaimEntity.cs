@@ -25,5 +25,12 @@ public sealed class CallClaimEntity : ITableEntity
     /// <summary>New for each reservation transaction: reading it back tells whether a transaction whose answer was lost landed.</summary>
     public string? ReservationId { get; set; }
 
+    /// <summary>
+    /// The queue message whose delivery made the claim (null when the job ran without one, as <c>lookup</c> runs it).
+    /// A redelivery of that message takes the claim over, as it resumes a dead attempt; another copy of the job's
+    /// message (a send the SDK repeated) does not, while the claim lasts.
+    /// </summary>
+    public string? MessageId { get; set; }
+
     public static string RowFor(string domain, bool onePerDomain) => $"call-{domain}|{(onePerDomain ? 1 : 0)}";
 }

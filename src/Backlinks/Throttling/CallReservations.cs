@@ -39,13 +39,14 @@ public sealed class CallReservations(StorageClients storage, AccountState state,
     // one left in the cache, instead of all racing for the same row and paying a conflict and a re-read each.
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
 
+    /// <param name="messageId">The queue message being delivered; null when the job runs without one.</param>
     /// <param name="pairSnapshotAtUtc">When the newest stored snapshot of the pair was fetched: a claim older than it is finished.</param>
-    public async Task<Reservation> TryReserveAsync(string jobId, string domain, bool onePerDomain, DateTimeOffset? pairSnapshotAtUtc, CancellationToken cancellationToken)
+    public async Task<Reservation> TryReserveAsync(string jobId, string? messageId, string domain, bool onePerDomain, DateTimeOffset? pairSnapshotAtUtc, CancellationToken cancellationToken)
     {
         await _oneAtATime.WaitAsync(cancellationToken);
         try
         {
-            return await ReserveAsync(jobId, domain, onePerDomain, pairSnapshotAtUtc, cancellationToken);
+            return await ReserveAsync(jobId, messageId, domain, onePerDomain, pairSnapshotAtUtc, cancellationToken);
         }
         finally
         {
@@ -53,7 +54,7 @@ public sealed class CallReservations(StorageClients storage, AccountState state,
         }
     }
 
-    private async Task<Reservation> ReserveAsync(string jobId, string domain, bool onePerDomain, DateTimeOffset? pairSnapshotAtUtc, CancellationToken cancellationToken)
+    private async Task<Reservation> ReserveAsync(string jobId, string? messageId, string domain, bool onePerDomain, DateTimeOffset? pairSnapshotAtUtc, CancellationToken cancellationToken)
     {
         var claimRow = CallClaimEntity.RowFor(domain, onePerDomain);
         CallClaimEntity? knownClaim = null;
@@ -75,6 +76,7 @@ public sealed class CallReservations(StorageClients storage, AccountState state,
                 ClaimedAtUtc = now,
                 ExpiresAtUtc = now + Lease,
                 ReservationId = Guid.NewGuid().ToString("N"),
+                MessageId = messageId,
             };
             var reserved = new CreditLedgerEntity
             {
@@ -103,7 +105,7 @@ public sealed class CallReservations(StorageClients storage, AccountState state,
             {
                 if (e.FailedTransactionActionIndex == 0)
                 {
-                    // The pair has a claim: take it over if it is finished, expired or this job's own.
+                    // The pair has a claim: take it over if it is finished, expired or this delivery's own.
                     knownClaim = await ReadClaimAsync(claimRow, cancellationToken);
                     if (knownClaim?.ReservationId == claim.ReservationId)
                     {
@@ -113,12 +115,17 @@ public sealed class CallReservations(StorageClients storage, AccountState state,
                     if (knownClaim is not null)
                     {
                         var finished = pairSnapshotAtUtc is { } snapshotAt && snapshotAt >= knownClaim.ClaimedAtUtc;
-                        var own = knownClaim.LeaderJobId == jobId;
-                        if (!own && !finished && knownClaim.ExpiresAtUtc > now)
+                        var ownJob = knownClaim.LeaderJobId == jobId;
+                        // This job's claim from a delivery of the same message: an earlier attempt that ended or died,
+                        // since a queue hands a message to one runner at a time. A claim of another copy of the job's
+                        // message (a send the SDK repeated) may be a call in flight: the copies must not both pay.
+                        var ownDelivery = ownJob && (knownClaim.MessageId is null || messageId is null || knownClaim.MessageId == messageId);
+                        if (!ownDelivery && !finished && knownClaim.ExpiresAtUtc > now)
                         {
                             return new CallShared();
                         }
-                        previousClaim = own ? knownClaim.ClaimedAtUtc : previousClaim;
+                        // Taking over a claim of this job (its own or, once expired, another copy's): an earlier attempt may have stored an answer.
+                        previousClaim = ownJob ? knownClaim.ClaimedAtUtc : previousClaim;
                     }
                 }
                 else

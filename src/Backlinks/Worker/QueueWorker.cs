@@ -157,7 +157,7 @@ public sealed partial class QueueWorker(
         JobOutcome outcome;
         try
         {
-            outcome = await processor.ProcessAsync(body, CancellationToken.None);
+            outcome = await processor.ProcessAsync(body, message.MessageId, CancellationToken.None);
         }
         catch (Exception e)
         {

@@ -82,6 +82,18 @@ public class FunctionsMetadataTests
     }
 
     [Fact]
+    public void The_job_function_takes_the_message_id_from_the_queue_triggers_metadata_by_name()
+    {
+        // The worker binds a parameter that no binding names from the trigger's metadata by its name (any case);
+        // the queue trigger's keys are Id, DequeueCount, PopReceipt, InsertionTime, ExpirationTime, NextVisibleTime.
+        // Under another name the id would be null, and two copies of one job's message could both pay.
+        var run = typeof(Backlinks.Functions.Queue.ProcessBacklinkJob).GetMethod("Run")!;
+        var unbound = run.GetParameters().Where(p => p.ParameterType == typeof(string) && p.GetCustomAttributes().All(a => a is not Microsoft.Azure.Functions.Worker.QueueTriggerAttribute));
+
+        Assert.Equal("id", Assert.Single(unbound).Name, ignoreCase: true);
+    }
+
+    [Fact]
     public void The_sample_settings_define_the_queue_setting_the_triggers_resolve()
     {
         // The host refuses to index a trigger whose %setting% has no value: the sample must carry it.

@@ -26,7 +26,7 @@ public sealed class QueueHostEmulator(TestPipeline pipeline, int maxDequeueCount
         var function = new ProcessBacklinkJob(pipeline.Services.GetRequiredService<JobProcessor>(), pipeline.Services.GetRequiredService<JobQueue>());
         try
         {
-            await function.Run(received.Body.ToString(), CancellationToken.None);
+            await function.Run(received.Body.ToString(), received.MessageId, CancellationToken.None);
             await queue.DeleteMessageAsync(received.MessageId, received.PopReceipt);
         }
         catch (MessageRetryException)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json.Nodes;
 
@@ -12,24 +11,24 @@ public sealed class CompiledTemplate
 {
     private static readonly Lazy<CompiledTemplate> Compiled = new(Compile);
 
-    private CompiledTemplate(int exitCode, string json, string diagnostics)
+    private CompiledTemplate(bool succeeded, string json, string diagnostics)
     {
-        ExitCode = exitCode;
+        Succeeded = succeeded;
         Json = json;
         Diagnostics = diagnostics;
-        Root = exitCode == 0 ? JsonNode.Parse(json)!.AsObject() : new JsonObject();
+        Root = succeeded ? JsonNode.Parse(json)!.AsObject() : new JsonObject();
     }
 
     public static CompiledTemplate Main => Compiled.Value;
 
     public static string RepoRoot { get; } = Metadata("RepoRoot");
 
-    public int ExitCode { get; }
+    public bool Succeeded { get; }
 
     /// <summary>The ARM JSON as text, for whole-template searches.</summary>
     public string Json { get; }
 
-    /// <summary>Everything Bicep printed on stderr: errors and linter warnings.</summary>
+    /// <summary>Every diagnostic Bicep reported, one per line as its CLI prints them: errors and linter warnings.</summary>
     public string Diagnostics { get; }
 
     public JsonObject Root { get; }
@@ -67,38 +66,10 @@ public sealed class CompiledTemplate
 
     private static CompiledTemplate Compile()
     {
-        var (exitCode, stdout, stderr) = RunBicep("build", Path.Combine(RepoRoot, "infra", "main.bicep"), "--stdout");
-        return new CompiledTemplate(exitCode, stdout, stderr);
+        var (success, contents, diagnostics) = BicepRpc.Instance.Compile(Path.Combine(RepoRoot, "infra", "main.bicep"));
+        return new CompiledTemplate(success, contents, diagnostics);
     }
 
-    /// <summary>Runs the Bicep CLI from NuGet offline (no telemetry, no registry look-ups).</summary>
-    internal static (int ExitCode, string Stdout, string Stderr) RunBicep(params string[] arguments)
-    {
-        var bicep = Metadata("BicepPath");
-        if (!OperatingSystem.IsWindows() && !File.GetUnixFileMode(bicep).HasFlag(UnixFileMode.UserExecute))
-        {
-            // Some package extractions drop the executable bit.
-            File.SetUnixFileMode(bicep, File.GetUnixFileMode(bicep) | UnixFileMode.UserExecute);
-        }
-
-        var start = new ProcessStartInfo(bicep)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        start.Environment["BICEP_TELEMETRY_ENABLED"] = "false";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result, stderr.Result);
-    }
-
-    private static string Metadata(string key) =>
+    internal static string Metadata(string key) =>
         typeof(CompiledTemplate).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
 }

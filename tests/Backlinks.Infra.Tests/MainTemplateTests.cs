@@ -21,7 +21,7 @@ public class MainTemplateTests
     [Fact]
     public void Compiles_without_errors_or_linter_warnings()
     {
-        Assert.True(Template.ExitCode == 0, Template.Diagnostics);
+        Assert.True(Template.Succeeded, Template.Diagnostics);
         Assert.Equal("", Template.Diagnostics.Trim());
     }
 

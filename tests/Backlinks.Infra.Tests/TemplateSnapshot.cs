@@ -56,14 +56,12 @@ public sealed class TemplateSnapshot
             var paramsFile = Path.Combine(directory.FullName, "test.bicepparam");
             File.WriteAllText(paramsFile, file.ToString());
 
-            var (exitCode, stdout, stderr) = CompiledTemplate.RunBicep(
-                "snapshot", paramsFile, "--subscription-id", SubscriptionId, "--tenant-id", SubscriptionId, "--location", (string)all["location"]);
-            if (exitCode != 0)
+            var (snapshot, diagnostics) = BicepRpc.Instance.Snapshot(paramsFile, SubscriptionId, SubscriptionId, (string)all["location"]);
+            if (snapshot is null)
             {
-                throw new SnapshotFailedException(stdout + stderr);
+                throw new SnapshotFailedException(diagnostics);
             }
-            var snapshot = JsonNode.Parse(File.ReadAllText(Path.Combine(directory.FullName, "test.snapshot.json")))!;
-            return new TemplateSnapshot(snapshot["predictedResources"]!.AsArray());
+            return new TemplateSnapshot(JsonNode.Parse(snapshot)!["predictedResources"]!.AsArray());
         }
         finally
         {

@@ -104,7 +104,7 @@ public sealed partial class JobProcessor(
             return await DeferAsync(job, gate.WaitReason!, backoff.AtLeast(gate.Until!.Value - now), Explain(gate.WaitReason!), cancellationToken);
         }
 
-        switch (await reservations.TryReserveAsync(job.JobId, messageId, job.Domain, job.OnePerDomain, pairNewest?.FetchedAtUtc, cancellationToken))
+        switch (await reservations.TryReserveAsync(job.JobId, messageId, job.RetriedAtUtc, job.Domain, job.OnePerDomain, pairNewest?.FetchedAtUtc, cancellationToken))
         {
             case BudgetSpent:
                 var nextDay = CreditLedger.NextDay(now);

@@ -40,13 +40,15 @@ public sealed class CallReservations(StorageClients storage, AccountState state,
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
 
     /// <param name="messageId">The queue message being delivered; null when the job runs without one.</param>
+    /// <param name="retriedAtUtc">When an operator last retried the job: its claims from before are of attempts that are over.</param>
     /// <param name="pairSnapshotAtUtc">When the newest stored snapshot of the pair was fetched: a claim older than it is finished.</param>
-    public async Task<Reservation> TryReserveAsync(string jobId, string? messageId, string domain, bool onePerDomain, DateTimeOffset? pairSnapshotAtUtc, CancellationToken cancellationToken)
+    public async Task<Reservation> TryReserveAsync(string jobId, string? messageId, DateTimeOffset? retriedAtUtc, string domain, bool onePerDomain,
+        DateTimeOffset? pairSnapshotAtUtc, CancellationToken cancellationToken)
     {
         await _oneAtATime.WaitAsync(cancellationToken);
         try
         {
-            return await ReserveAsync(jobId, messageId, domain, onePerDomain, pairSnapshotAtUtc, cancellationToken);
+            return await ReserveAsync(jobId, messageId, retriedAtUtc, domain, onePerDomain, pairSnapshotAtUtc, cancellationToken);
         }
         finally
         {
@@ -54,7 +56,7 @@ public sealed class CallReservations(StorageClients storage, AccountState state,
         }
     }
 
-    private async Task<Reservation> ReserveAsync(string jobId, string? messageId, string domain, bool onePerDomain, DateTimeOffset? pairSnapshotAtUtc, CancellationToken cancellationToken)
+    private async Task<Reservation> ReserveAsync(string jobId, string? messageId, DateTimeOffset? retriedAtUtc, string domain, bool onePerDomain, DateTimeOffset? pairSnapshotAtUtc, CancellationToken cancellationToken)
     {
         var claimRow = CallClaimEntity.RowFor(domain, onePerDomain);
         CallClaimEntity? knownClaim = null;
@@ -117,9 +119,11 @@ public sealed class CallReservations(StorageClients storage, AccountState state,
                         var finished = pairSnapshotAtUtc is { } snapshotAt && snapshotAt >= knownClaim.ClaimedAtUtc;
                         var ownJob = knownClaim.LeaderJobId == jobId;
                         // This job's claim from a delivery of the same message: an earlier attempt that ended or died,
-                        // since a queue hands a message to one runner at a time. A claim of another copy of the job's
-                        // message (a send the SDK repeated) may be a call in flight: the copies must not both pay.
-                        var ownDelivery = ownJob && (knownClaim.MessageId is null || messageId is null || knownClaim.MessageId == messageId);
+                        // since a queue hands a message to one runner at a time; or from before an operator's retry, whose
+                        // new message ends the earlier ones. A claim of another copy of the job's message (a send the SDK
+                        // repeated) may be a call in flight: the copies must not both pay.
+                        var ownDelivery = ownJob && (knownClaim.MessageId is null || messageId is null || knownClaim.MessageId == messageId
+                            || knownClaim.ClaimedAtUtc < retriedAtUtc);
                         if (!ownDelivery && !finished && knownClaim.ExpiresAtUtc > now)
                         {
                             return new CallShared();

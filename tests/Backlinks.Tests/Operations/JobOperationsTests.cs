@@ -49,6 +49,26 @@ public sealed class JobOperationsTests(AzuriteFixture azurite) : IClassFixture<A
     }
 
     [Fact]
+    public async Task A_retried_job_takes_over_the_claim_an_earlier_delivery_left_without_waiting_out_its_lease()
+    {
+        // A delivery that reserved the call and then lost storage until its message went to poison leaves its claim.
+        var id = await SubmitOneAsync("stuck.com");
+        var job = (await RowAsync(id))!;
+        Assert.IsType<CallReserved>(await _pipeline.Get<CallReservations>().TryReserveAsync(
+            job.JobId, "the-poisoned-message", null, job.Domain, job.OnePerDomain, null, CancellationToken.None));
+        await _pipeline.Get<PoisonedJobs>().FailAsync(JobMessage.For(job).ToJson(), CancellationToken.None);
+        Assert.Equal(JobStatus.Failed, (await RowAsync(id))!.Status);
+
+        _pipeline.Time.Advance(TimeSpan.FromMinutes(1)); // well within the claim's lease
+        await Operations.RetryAsync(id, CancellationToken.None);
+        await new QueueHostEmulator(_pipeline).DrainAsync();
+
+        // The retry's message is new, yet it does not wait as another copy of the job would: the retry ended that delivery.
+        Assert.Equal(JobStatus.Succeeded, (await RowAsync(id))!.Status);
+        Assert.Single(_pipeline.Api.Calls);
+    }
+
+    [Fact]
     public async Task A_retried_job_waits_anew_from_its_retry_not_from_its_creation()
     {
         var id = await SubmitOneAsync("late.com");

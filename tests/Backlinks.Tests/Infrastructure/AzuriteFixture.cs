@@ -6,7 +6,7 @@ namespace Backlinks.Tests.Infrastructure;
 /// names). It starts with the first class that needs it and stops when the test run ends: stopping it
 /// whenever no class happened to be using it cost a restart (about 2.5 s) between the classes that run alone.
 /// </summary>
-public sealed class AzuriteFixture : IAsyncLifetime
+public sealed class AzuriteFixture : IAsyncLifetime, IAzurite
 {
     private static readonly SemaphoreSlim Gate = new(1, 1);
     private static AzuriteProcess? _shared;
@@ -40,7 +40,35 @@ public sealed class AzuriteFixture : IAsyncLifetime
 /// ActivitySource and Meter (other tests' spans and metrics would land in their exporters).
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class RunAloneCollection
+public sealed class RunAloneCollection : ICollectionFixture<QuietAzuriteFixture>
 {
     public const string Name = "run-alone";
+}
+
+/// <summary>The storage emulator a <see cref="TestPipeline"/> runs against.</summary>
+public interface IAzurite
+{
+    string ConnectionString { get; }
+}
+
+/// <summary>
+/// An Azurite of their own for the tests that run alone and time calls on the real clock. By the time they run, the
+/// shared one holds the dead messages of every queue test before them, and Azurite's sweep of those (every 60 s, one
+/// synchronous pass that deletes them one by one) blocked it for over 3 s: the calls it paced stopped for as long.
+/// </summary>
+public sealed class QuietAzuriteFixture : IAsyncLifetime, IAzurite
+{
+    private AzuriteProcess? _azurite;
+
+    public string ConnectionString => _azurite?.ConnectionString ?? throw new InvalidOperationException("Azurite has not started.");
+
+    public async Task InitializeAsync() => _azurite = await AzuriteProcess.StartAsync(RepoPaths.Root);
+
+    public async Task DisposeAsync()
+    {
+        if (_azurite is not null)
+        {
+            await _azurite.DisposeAsync();
+        }
+    }
 }

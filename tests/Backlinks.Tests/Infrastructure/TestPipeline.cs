@@ -56,7 +56,7 @@ public sealed class TestPipeline : IAsyncDisposable
     /// Records every activity of the process, for <see cref="AllDiagnosticText"/>. Only for the tests that search it: a listener
     /// makes every activity of every test running at the same time be created and recorded, which costs them all.
     /// </param>
-    public static async Task<TestPipeline> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null, bool systemClock = false,
+    public static async Task<TestPipeline> StartAsync(IAzurite azurite, IDictionary<string, string?>? settings = null, bool systemClock = false,
         string apiKey = ApiKey, TelemetryCapture? telemetry = null, bool recordTraces = false)
     {
         var api = await FakeDomDetailer.StartAsync(apiKey);

@@ -5,7 +5,7 @@ namespace Backlinks.Tests.Throttling;
 
 /// <summary>The client keeps to the API's rate, measured on the real clock: it runs alone, where a loaded machine cannot bunch its calls.</summary>
 [Collection(RunAloneCollection.Name)]
-public sealed class KeepingToTheApiRateTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
+public sealed class KeepingToTheApiRateTests(QuietAzuriteFixture azurite)
 {
     [Fact]
     public async Task Against_an_api_allowing_10_calls_a_second_the_client_keeps_to_it_with_few_429s()

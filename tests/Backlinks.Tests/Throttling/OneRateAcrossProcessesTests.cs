@@ -18,7 +18,7 @@ namespace Backlinks.Tests.Throttling;
 /// </remarks>
 [Trait("Category", "SharedRate")]
 [Collection(RunAloneCollection.Name)]
-public sealed class OneRateAcrossProcessesTests(AzuriteFixture azurite, ITestOutputHelper output) : IClassFixture<AzuriteFixture>
+public sealed class OneRateAcrossProcessesTests(QuietAzuriteFixture azurite, ITestOutputHelper output)
 {
     private const int Limit = 10;
     private const int Workers = 3;

@@ -8,16 +8,16 @@ namespace Backlinks.Tests.Throttling;
 public sealed class KeepingToTheApiRateTests(QuietAzuriteFixture azurite)
 {
     [Fact]
-    public async Task Against_an_api_allowing_10_calls_a_second_the_client_keeps_to_it_with_few_429s()
+    public async Task Against_an_api_allowing_20_calls_a_second_the_client_keeps_to_it_with_few_429s()
     {
         await using var pipeline = await TestPipeline.StartAsync(azurite, new Dictionary<string, string?>
         {
-            ["DomDetailer:MaxRequestsPerSecond"] = "10",
+            ["DomDetailer:MaxRequestsPerSecond"] = "20",
             ["Queue:PollInterval"] = "00:00:00.050",
             ["Queue:Concurrency"] = "8",
             ["Backoff:RateLimitBaseDelay"] = "00:00:01",
         }, systemClock: true);
-        pipeline.Api.RateLimitPerSecond = 10;
+        pipeline.Api.RateLimitPerSecond = 20;
         await pipeline.SubmitAsync(Enumerable.Range(0, 40).Select(i => $"site{i}.com"));
 
         var tally = await pipeline.Get<QueueWorker>().RunAsync(WorkUntil.Empty, new WorkerTally(), CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(2));

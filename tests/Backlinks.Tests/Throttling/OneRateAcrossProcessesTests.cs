@@ -20,9 +20,9 @@ namespace Backlinks.Tests.Throttling;
 [Collection(RunAloneCollection.Name)]
 public sealed class OneRateAcrossProcessesTests(QuietAzuriteFixture azurite, ITestOutputHelper output)
 {
-    private const int Limit = 10;
+    private const int Limit = 20;
     private const int Workers = 3;
-    private const double Seconds = 10;
+    private const double Seconds = 5;
 
     private static readonly string Configuration =
         typeof(OneRateAcrossProcessesTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;

@@ -20,6 +20,7 @@ public sealed class AzuriteFixture : IAsyncLifetime, IAzurite
         {
             if (_shared is null)
             {
+                QuietAzuriteFixture.StartEarly();
                 var azurite = await AzuriteProcess.StartAsync(RepoPaths.Root);
                 AppDomain.CurrentDomain.ProcessExit += (_, _) => azurite.DisposeAsync().AsTask().GetAwaiter().GetResult();
                 _shared = azurite;
@@ -55,20 +56,25 @@ public interface IAzurite
 /// An Azurite of their own for the tests that run alone and time calls on the real clock. By the time they run, the
 /// shared one holds the dead messages of every queue test before them, and Azurite's sweep of those (every 60 s, one
 /// synchronous pass that deletes them one by one) blocked it for over 3 s: the calls it paced stopped for as long.
+/// It starts beside the shared one (see <see cref="StartEarly"/>), so that it is up when the parallel tests end.
 /// </summary>
 public sealed class QuietAzuriteFixture : IAsyncLifetime, IAzurite
 {
+    private static readonly Lazy<Task<AzuriteProcess>> Process = new(async () =>
+    {
+        var azurite = await AzuriteProcess.StartAsync(RepoPaths.Root);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => azurite.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        return azurite;
+    });
+
     private AzuriteProcess? _azurite;
 
     public string ConnectionString => _azurite?.ConnectionString ?? throw new InvalidOperationException("Azurite has not started.");
 
-    public async Task InitializeAsync() => _azurite = await AzuriteProcess.StartAsync(RepoPaths.Root);
+    /// <summary>Starts it now, without waiting.</summary>
+    public static void StartEarly() => _ = Process.Value;
 
-    public async Task DisposeAsync()
-    {
-        if (_azurite is not null)
-        {
-            await _azurite.DisposeAsync();
-        }
-    }
+    public async Task InitializeAsync() => _azurite = await Process.Value;
+
+    public Task DisposeAsync() => Task.CompletedTask;
 }

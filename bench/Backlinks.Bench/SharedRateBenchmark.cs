@@ -55,12 +55,20 @@ public static class SharedRateBenchmark
     /// Starts <paramref name="workers"/> processes of <paramref name="benchDll"/> in <c>rate-worker</c> mode; once every
     /// one is up and warm, tells them all to go, and they call for <paramref name="seconds"/>.
     /// </summary>
-    public static async Task<SharedRateResult> RunWorkersAsync(string benchDll, IReadOnlyDictionary<string, string?> settings, FakeDomDetailer api,
-        int workers, double seconds, int concurrency = 8)
-    {
-        var processes = Enumerable.Range(1, workers).Select(i => WorkerProcess.Start(benchDll,
+    public static Task<SharedRateResult> RunWorkersAsync(string benchDll, IReadOnlyDictionary<string, string?> settings, FakeDomDetailer api,
+        int workers, double seconds, int concurrency = 8) =>
+        RunWorkersAsync(StartWorkers(benchDll, settings, workers, seconds, concurrency), api, seconds);
+
+    /// <summary>Starts the worker processes; they warm up and wait for <see cref="RunWorkersAsync(IReadOnlyList{WorkerProcess}, FakeDomDetailer, double)"/>.</summary>
+    public static IReadOnlyList<WorkerProcess> StartWorkers(string benchDll, IReadOnlyDictionary<string, string?> settings, int workers, double seconds,
+        int concurrency = 8) =>
+        Enumerable.Range(1, workers).Select(i => WorkerProcess.Start(benchDll,
             ["rate-worker", seconds.ToString(CultureInfo.InvariantCulture), concurrency.ToString(CultureInfo.InvariantCulture)],
             settings.Append(KeyValuePair.Create("DomDetailer:App", (string?)$"worker{i}")))).ToList();
+
+    /// <summary>Once every started worker is warm, tells them all to go and collects what they did; disposes them.</summary>
+    public static async Task<SharedRateResult> RunWorkersAsync(IReadOnlyList<WorkerProcess> processes, FakeDomDetailer api, double seconds)
+    {
         try
         {
             await Task.WhenAll(processes.Select(p => p.Ready)).WaitAsync(TimeSpan.FromMinutes(2));

@@ -41,7 +41,7 @@ public sealed class AzuriteFixture : IAsyncLifetime, IAzurite
 /// ActivitySource and Meter (other tests' spans and metrics would land in their exporters).
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class RunAloneCollection : ICollectionFixture<QuietAzuriteFixture>
+public sealed class RunAloneCollection : ICollectionFixture<QuietAzuriteFixture>, ICollectionFixture<Throttling.SharedRateWorkers>
 {
     public const string Name = "run-alone";
 }

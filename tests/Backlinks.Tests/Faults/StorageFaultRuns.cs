@@ -44,6 +44,7 @@ public sealed class StorageFaultsUnderTheFunctionsHostTests(AzuriteFixture azuri
 
 /// <summary>The local worker's share of the runs (see <see cref="StorageFaultRuns"/>): its own queue calls.</summary>
 [Trait("Category", "StorageFaults")]
+[WaitsOnTheClock]
 public sealed class StorageFaultsAtTheQueueCallsUnderTheLocalWorkerTests(AzuriteFixture azurite, ITestOutputHelper output) : IClassFixture<AzuriteFixture>
 {
     [Fact]
@@ -57,6 +58,7 @@ public sealed class StorageFaultsAtTheQueueCallsUnderTheLocalWorkerTests(Azurite
 
 /// <summary>The local worker's share of the runs (see <see cref="StorageFaultRuns"/>): the key calls.</summary>
 [Trait("Category", "StorageFaults")]
+[WaitsOnTheClock]
 public sealed class StorageFaultsUnderTheLocalWorkerTests(AzuriteFixture azurite, ITestOutputHelper output) : IClassFixture<AzuriteFixture>
 {
     [Fact]

@@ -14,6 +14,7 @@ namespace Backlinks.Tests.Throttling;
 /// cannot break (a probe interval is a minimum, the calls in flight are capped by the concurrency), so they
 /// run beside the other tests; the rate measured on the real clock runs alone (<see cref="KeepingToTheApiRateTests"/>).
 /// </summary>
+[WaitsOnTheClock]
 public sealed class OneCarefulClientTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
 {
     private static Task<JobId> SubmitAsync(TestPipeline pipeline, string domain) => pipeline.CreateJobAsync(domain);

@@ -114,30 +114,38 @@ public static class SharedRateBenchmark
         {
             return 1;
         }
-        var end = DateTimeOffset.UtcNow.AddSeconds(seconds);
+        // The time is up for every lane at once, also for one waiting for its slot (a slot can be a second away).
+        using var timeUp = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
         var calls = 0;
         var limited = 0;
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async lane =>
         {
-            for (var i = 0; DateTimeOffset.UtcNow < end; i++)
+            try
             {
-                // As a job does: take the account's learned rate and "not before", call, and share what a 429 taught.
-                if (!(await gate.CheckAsync(CancellationToken.None)).MayCall)
+                for (var i = 0; !timeUp.IsCancellationRequested; i++)
                 {
-                    await Task.Delay(100);
-                    continue;
+                    // As a job does: take the account's learned rate and "not before", call, and share what a 429 taught.
+                    if (!(await gate.CheckAsync(timeUp.Token)).MayCall)
+                    {
+                        await Task.Delay(100, timeUp.Token);
+                        continue;
+                    }
+                    var result = await client.GetBacklinksAsync($"{app}-{lane}-{i}.example.com", onePerDomain: true, timeUp.Token);
+                    Interlocked.Increment(ref calls);
+                    if (result is BacklinksRateLimited limitedNow)
+                    {
+                        Interlocked.Increment(ref limited);
+                        await gate.OnRateLimitedAsync(limitedNow.RetryAfter, CancellationToken.None);
+                    }
+                    else
+                    {
+                        await gate.ShareRateIfDueAsync(CancellationToken.None);
+                    }
                 }
-                var result = await client.GetBacklinksAsync($"{app}-{lane}-{i}.example.com", onePerDomain: true, CancellationToken.None);
-                Interlocked.Increment(ref calls);
-                if (result is BacklinksRateLimited limitedNow)
-                {
-                    Interlocked.Increment(ref limited);
-                    await gate.OnRateLimitedAsync(limitedNow.RetryAfter, CancellationToken.None);
-                }
-                else
-                {
-                    await gate.ShareRateIfDueAsync(CancellationToken.None);
-                }
+            }
+            catch (OperationCanceledException) when (timeUp.IsCancellationRequested)
+            {
+                // The time is up.
             }
         }));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -8,31 +8,32 @@ namespace Backlinks.Tests.Infrastructure;
 /// </summary>
 public sealed class AzuriteFixture : IAsyncLifetime, IAzurite
 {
-    private static readonly SemaphoreSlim Gate = new(1, 1);
-    private static AzuriteProcess? _shared;
+    private static readonly AzuriteForTheRun Shared = new();
 
-    public string ConnectionString => _shared?.ConnectionString ?? throw new InvalidOperationException("Azurite has not started.");
+    private AzuriteProcess? _azurite;
+
+    public string ConnectionString => _azurite?.ConnectionString ?? throw new InvalidOperationException("Azurite has not started.");
 
     public async Task InitializeAsync()
     {
-        await Gate.WaitAsync();
-        try
-        {
-            if (_shared is null)
-            {
-                QuietAzuriteFixture.StartEarly();
-                var azurite = await AzuriteProcess.StartAsync(RepoPaths.Root);
-                AppDomain.CurrentDomain.ProcessExit += (_, _) => azurite.DisposeAsync().AsTask().GetAwaiter().GetResult();
-                _shared = azurite;
-            }
-        }
-        finally
-        {
-            Gate.Release();
-        }
+        QuietAzuriteFixture.StartEarly();
+        _azurite = await Shared.StartedAsync();
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
+}
+
+/// <summary>One Azurite process for the rest of the test run: started on first use, stopped when the run ends.</summary>
+internal sealed class AzuriteForTheRun
+{
+    private readonly Lazy<Task<AzuriteProcess>> _process = new(async () =>
+    {
+        var azurite = await AzuriteProcess.StartAsync(RepoPaths.Root);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => azurite.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        return azurite;
+    });
+
+    public Task<AzuriteProcess> StartedAsync() => _process.Value;
 }
 
 /// <summary>
@@ -60,21 +61,16 @@ public interface IAzurite
 /// </summary>
 public sealed class QuietAzuriteFixture : IAsyncLifetime, IAzurite
 {
-    private static readonly Lazy<Task<AzuriteProcess>> Process = new(async () =>
-    {
-        var azurite = await AzuriteProcess.StartAsync(RepoPaths.Root);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => azurite.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        return azurite;
-    });
+    private static readonly AzuriteForTheRun Quiet = new();
 
     private AzuriteProcess? _azurite;
 
     public string ConnectionString => _azurite?.ConnectionString ?? throw new InvalidOperationException("Azurite has not started.");
 
     /// <summary>Starts it now, without waiting.</summary>
-    public static void StartEarly() => _ = Process.Value;
+    public static void StartEarly() => _ = Quiet.StartedAsync();
 
-    public async Task InitializeAsync() => _azurite = await Process.Value;
+    public async Task InitializeAsync() => _azurite = await Quiet.StartedAsync();
 
     public Task DisposeAsync() => Task.CompletedTask;
 }

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Builds the solution (Release, warnings as errors) and checks formatting, unless neither can have a different
+# outcome: no file of the repository (tracked or not, outside .gitignore) changed since both last passed, the
+# outputs are where that build left them, and the SDK is the same. A no-change build still evaluates every
+# project (5 to 7 s on the build machine) and the format check reads every file (about 4 s).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+stamp=obj/built-from
+inputs() {
+  dotnet --version
+  git ls-files -z --cached --others --exclude-standard | xargs -0 -r stat -c '%n %s %y' 2>/dev/null || true
+  # A clean, or another build of the outputs (their dates change), means building again.
+  find . \( -path ./node_modules -o -path ./.git -o -name bin -o -name obj \) -prune -o -name '*.csproj' -print | LC_ALL=C sort | while read -r project; do
+    stat -c '%n %y' "$(dirname "$project")/bin/Release/net10.0/$(basename "$project" .csproj).dll" 2>/dev/null || echo "$project: not built"
+  done
+}
+wanted=$(inputs | sha256sum | cut -d' ' -f1)
+if [[ -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
+  echo "build-if-stale: nothing changed since the last build and format check passed; both skipped."
+  exit 0
+fi
+
+# Formatting: code style and analyzer rules are errors in the build below (EnforceCodeStyleInBuild,
+# TreatWarningsAsErrors), which is all `dotnet format style|analyzers` would check; whitespace is checked
+# file by file, which needs no workspace load, so it runs beside the build.
+format_log=$(mktemp)
+trap 'rm -f "$format_log"' EXIT
+dotnet format whitespace --folder --verify-no-changes --exclude node_modules artifacts '**/obj/**' '**/bin/**' >"$format_log" 2>&1 &
+format=$!
+dotnet build BacklinksFunctions.sln -c Release --nologo -v quiet --no-restore
+if ! wait "$format"; then
+  cat "$format_log" >&2
+  echo "test.sh: formatting differs from the whitespace rules; 'dotnet format whitespace --folder' fixes it." >&2
+  exit 1
+fi
+mkdir -p obj
+# The outputs' dates are part of the inputs: taken now, after the build wrote them.
+inputs | sha256sum | cut -d' ' -f1 >"$stamp"

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Builds the solution (Release, warnings as errors) and checks formatting, unless neither can have a different
 # outcome: no file of the repository (tracked or not, outside .gitignore) changed since both last passed, the
-# outputs are where that build left them, and the SDK is the same. A no-change build still evaluates every
-# project (5 to 7 s on the build machine) and the format check reads every file (about 4 s).
+# outputs are where that build left them, and the SDK and the commit (the assemblies' version names it) are the
+# same. A no-change build still evaluates every project (5 to 7 s on the build machine) and the format check
+# reads every file (about 4 s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 stamp=obj/built-from
 inputs() {
   dotnet --version
+  git rev-parse HEAD
   git ls-files -z --cached --others --exclude-standard | xargs -0 -r stat -c '%n %s %y' 2>/dev/null || true
   # A clean, or another build of the outputs (their dates change), means building again.
   find . \( -path ./node_modules -o -path ./.git -o -name bin -o -name obj \) -prune -o -name '*.csproj' -print | LC_ALL=C sort | while read -r project; do

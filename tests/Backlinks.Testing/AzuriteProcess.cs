@@ -37,11 +37,15 @@ public sealed class AzuriteProcess : IAsyncDisposable
         {
             ArgumentList =
             {
+                // Stopped on dispose, and at exit by the tests; this ends it too when the parent dies without either
+                // (the test host killed at the end of a run, half of them on the build machine).
+                "--require", Path.Combine(repositoryRoot, "tests", "Backlinks.Testing", "exit-with-parent.cjs"),
                 script, "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--silent", "--disableTelemetry",
                 "--blobHost", "127.0.0.1", "--blobPort", ports[0].ToString(),
                 "--queueHost", "127.0.0.1", "--queuePort", ports[1].ToString(),
                 "--tableHost", "127.0.0.1", "--tablePort", ports[2].ToString(),
             },
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,

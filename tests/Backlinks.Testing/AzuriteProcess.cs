@@ -39,7 +39,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
             {
                 // Stopped on dispose, and at exit by the tests; this ends it too when the parent dies without either
                 // (the test host killed at the end of a run, half of them on the build machine).
-                "--require", Path.Combine(repositoryRoot, "tests", "Backlinks.Testing", "exit-with-parent.cjs"),
+                "--require", ExitWithParentScript(repositoryRoot),
                 script, "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--silent", "--disableTelemetry",
                 "--blobHost", "127.0.0.1", "--blobPort", ports[0].ToString(),
                 "--queueHost", "127.0.0.1", "--queuePort", ports[1].ToString(),
@@ -67,6 +67,9 @@ public sealed class AzuriteProcess : IAsyncDisposable
         }
         return azurite;
     }
+
+    /// <summary>The node preload that ends a process when the one that started it (and holds its stdin) is gone.</summary>
+    public static string ExitWithParentScript(string repositoryRoot) => Path.Combine(repositoryRoot, "tests", "Backlinks.Testing", "exit-with-parent.cjs");
 
     public ValueTask DisposeAsync()
     {

@@ -11,7 +11,7 @@ public sealed class ExitWithParentTests
         var start = new ProcessStartInfo("node")
         {
             // A process that would otherwise run for ever, as Azurite does.
-            ArgumentList = { "--require", RepoPaths.Combine("tests", "Backlinks.Testing", "exit-with-parent.cjs"), "-e", "setInterval(() => {}, 1000); console.log('up')" },
+            ArgumentList = { "--require", AzuriteProcess.ExitWithParentScript(RepoPaths.Root), "-e", "setInterval(() => {}, 1000); console.log('up')" },
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             UseShellExecute = false,

@@ -19,8 +19,7 @@ inputs() {
 }
 # Outside a git checkout (an exported tree) nothing tells what changed: always build.
 in_git=$(git rev-parse --is-inside-work-tree 2>/dev/null || echo false)
-wanted=$([[ "$in_git" == true ]] && inputs | sha256sum | cut -d' ' -f1 || echo none)
-if [[ "$in_git" == true && -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
+if [[ "$in_git" == true && -f "$stamp" && "$(cat "$stamp")" == "$(inputs | sha256sum | cut -d' ' -f1)" ]]; then
   echo "build-if-stale: nothing changed since the last build and format check passed; both skipped."
   exit 0
 fi

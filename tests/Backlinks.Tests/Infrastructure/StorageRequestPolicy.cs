@@ -23,6 +23,9 @@ public sealed class StorageRequestPolicy : HttpPipelinePolicy
 
     public void Reset() => _requests.Clear();
 
+    /// <summary>Creates the resource a request needs before it goes out, when the test pipeline creates them on first use.</summary>
+    public StorageOnFirstUse? Provisioning { get; set; }
+
     /// <summary>From now on, a request for which <paramref name="fault"/> returns an exception fails with it; null stops failing.</summary>
     public void FailWhen(Func<StorageRequest, Exception?>? fault) => _fault = fault;
 
@@ -31,7 +34,9 @@ public sealed class StorageRequestPolicy : HttpPipelinePolicy
 
     public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
-        var fault = Before(message);
+        var request = StorageRequest.From(message.Request);
+        Provisioning?.BeforeAsync(request).GetAwaiter().GetResult();
+        var fault = Before(request);
         if (fault is StorageFault.Answer answer)
         {
             message.Response = new FaultResponse(answer.Status, message.Request.ClientRequestId, IsTable(message.Request));
@@ -46,7 +51,12 @@ public sealed class StorageRequestPolicy : HttpPipelinePolicy
 
     public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
-        var fault = Before(message);
+        var request = StorageRequest.From(message.Request);
+        if (Provisioning is { } provisioning)
+        {
+            await provisioning.BeforeAsync(request);
+        }
+        var fault = Before(request);
         if (fault is StorageFault.Answer answer)
         {
             message.Response = new FaultResponse(answer.Status, message.Request.ClientRequestId, IsTable(message.Request));
@@ -64,9 +74,8 @@ public sealed class StorageRequestPolicy : HttpPipelinePolicy
         request.Headers.TryGetValue("DataServiceVersion", out _) || request.Uri.Path.Contains("$batch", StringComparison.Ordinal)
         || (request.Headers.TryGetValue("Accept", out var accept) && accept.Contains("json", StringComparison.OrdinalIgnoreCase));
 
-    private StorageFault? Before(HttpMessage message)
+    private StorageFault? Before(StorageRequest request)
     {
-        var request = StorageRequest.From(message.Request);
         _requests.Enqueue(request);
         if (_fault?.Invoke(request) is { } failure)
         {

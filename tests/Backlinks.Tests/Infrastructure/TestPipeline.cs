@@ -4,6 +4,7 @@ using Backlinks.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 
@@ -23,10 +24,14 @@ public sealed class TestPipeline : IAsyncDisposable
     private readonly ActivityListener? _traces;
     private readonly List<string> _traceText;
 
+    private readonly IReadOnlyDictionary<string, string?> _settings;
+    private readonly StorageOnFirstUse _storageOnFirstUse;
+
     private TestPipeline(ServiceProvider services, FakeDomDetailer api, FakeTimeProvider time, ActivityListener? traces, List<string> traceText,
-        IReadOnlyDictionary<string, string?> settings)
+        IReadOnlyDictionary<string, string?> settings, StorageOnFirstUse storageOnFirstUse)
     {
-        Settings = settings;
+        _settings = settings;
+        _storageOnFirstUse = storageOnFirstUse;
         Services = services;
         Api = api;
         Time = time;
@@ -36,8 +41,18 @@ public sealed class TestPipeline : IAsyncDisposable
 
     public ServiceProvider Services { get; }
 
-    /// <summary>The settings the pipeline was built from (storage, API, names), for running the CLI against the same parts.</summary>
-    public IReadOnlyDictionary<string, string?> Settings { get; }
+    /// <summary>
+    /// The settings the pipeline was built from (storage, API, names), for running the CLI against the same parts.
+    /// Whoever gets them may use any of the pipeline's storage, unseen by it: every queue, container and table is created first.
+    /// </summary>
+    public IReadOnlyDictionary<string, string?> Settings
+    {
+        get
+        {
+            Task.Run(_storageOnFirstUse.CreateAllAsync).GetAwaiter().GetResult();
+            return _settings;
+        }
+    }
     /// <summary>The fake DomDetailer API the pipeline calls: scripted answers, recorded calls, a simulated account.</summary>
     public FakeDomDetailer Api { get; }
     public FakeTimeProvider Time { get; }
@@ -120,9 +135,11 @@ public sealed class TestPipeline : IAsyncDisposable
             ActivitySource.AddActivityListener(listener);
         }
 
-        var pipeline = new TestPipeline(provider, api, time, listener, traceText, config);
-        await pipeline.Get<StorageProvisioner>().CreateMissingAsync(CancellationToken.None);
-        return pipeline;
+        var storageOnFirstUse = new StorageOnFirstUse(
+            provider.GetRequiredService<StorageConnection>().ConnectionString ?? throw new InvalidOperationException("The tests' storage is Azurite, by connection string."),
+            provider.GetRequiredService<IOptions<StorageOptions>>().Value);
+        storageRequests.Provisioning = storageOnFirstUse;
+        return new TestPipeline(provider, api, time, listener, traceText, config, storageOnFirstUse);
     }
 
     /// <summary>Creates a job row without a queue message, for tests that hand messages to the processor themselves.</summary>
@@ -176,21 +193,5 @@ public sealed class TestPipeline : IAsyncDisposable
 
     // Azurite keeps every queue's messages, every container's blobs and the list of tables in shared
     // collections that it scans on each request: what a test leaves behind slows every later request.
-    private async Task DeleteStorageAsync()
-    {
-        StorageRequests.InjectWhen(null);
-        StorageRequests.FailWhen(null);
-        var storage = Storage;
-        try
-        {
-            await Task.WhenAll(
-                storage.Queues.Select(q => (Task)q.DeleteIfExistsAsync())
-                    .Append(storage.RawContainer.DeleteIfExistsAsync())
-                    .Concat(storage.Tables.Select(t => (Task)t.DeleteAsync())));
-        }
-        catch (Azure.RequestFailedException)
-        {
-            // A table a test deleted itself; the rest is gone.
-        }
-    }
+    private Task DeleteStorageAsync() => _storageOnFirstUse.DeleteCreatedAsync();
 }

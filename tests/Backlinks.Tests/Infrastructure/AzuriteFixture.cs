@@ -42,7 +42,7 @@ internal sealed class AzuriteForTheRun
 /// ActivitySource and Meter (other tests' spans and metrics would land in their exporters).
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class RunAloneCollection : ICollectionFixture<QuietAzuriteFixture>, ICollectionFixture<Throttling.RateMeasurements>
+public sealed class RunAloneCollection : ICollectionFixture<QuietAzuriteFixture>, ICollectionFixture<Throttling.SharedRateWorkers>
 {
     public const string Name = "run-alone";
 }

@@ -3,25 +3,12 @@ using Backlinks.Worker;
 
 namespace Backlinks.Tests.Throttling;
 
-/// <summary>
-/// The client keeps to the API's rate, measured on the real clock: it runs alone, where a loaded machine cannot bunch its
-/// calls, beside the other measurement on the API's clock (see <see cref="RateMeasurements"/>).
-/// </summary>
+/// <summary>The client keeps to the API's rate, measured on the real clock: it runs alone, where a loaded machine cannot bunch its calls.</summary>
 [Collection(RunAloneCollection.Name)]
-public sealed class KeepingToTheApiRateTests(RateMeasurements rates)
+public sealed class KeepingToTheApiRateTests(QuietAzuriteFixture azurite)
 {
     [Fact]
     public async Task Against_an_api_allowing_20_calls_a_second_the_client_keeps_to_it_with_few_429s()
-    {
-        var run = await rates.Measurements.OneWorker;
-
-        Assert.Equal(40, run.Tally.Succeeded);
-        Assert.Equal(0, run.Tally.Skipped);
-        Assert.InRange(run.RateLimitedCalls, 0, 8); // a few, where timer ticks bunch up at a window edge
-    }
-
-    /// <summary>One worker runs 40 jobs against an API that allows 20 calls a second.</summary>
-    public static async Task<OneWorkerRun> RunAsync(IAzurite azurite)
     {
         await using var pipeline = await TestPipeline.StartAsync(azurite, new Dictionary<string, string?>
         {
@@ -34,8 +21,9 @@ public sealed class KeepingToTheApiRateTests(RateMeasurements rates)
         await pipeline.SubmitAsync(Enumerable.Range(0, 40).Select(i => $"site{i}.com"));
 
         var tally = await pipeline.Get<QueueWorker>().RunAsync(WorkUntil.Empty, new WorkerTally(), CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(2));
-        return new OneWorkerRun(tally, pipeline.Api.RateLimitedCalls);
+
+        Assert.Equal(40, tally.Succeeded);
+        Assert.Equal(0, tally.Skipped);
+        Assert.InRange(pipeline.Api.RateLimitedCalls, 0, 8); // a few, where timer ticks bunch up at a window edge
     }
 }
-
-public sealed record OneWorkerRun(WorkerTally Tally, int RateLimitedCalls);

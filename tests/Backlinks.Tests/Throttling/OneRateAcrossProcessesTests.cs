@@ -9,7 +9,7 @@ namespace Backlinks.Tests.Throttling;
 /// <summary>
 /// The API's rate belongs to the account, not to an instance: three worker processes (the benchmark's
 /// <c>rate-worker</c>, each its own OS process, calling through the pipeline's HTTP client) share one Azurite
-/// and one fake API that allows <see cref="RateMeasurements.Limit"/> calls per second, each configured with that same maximum.
+/// and one fake API that allows <see cref="SharedRateWorkers.Limit"/> calls per second, each configured with that same maximum.
 /// Together they must stay within it, and still reach 90 % of it.
 /// </summary>
 /// <remarks>
@@ -19,15 +19,15 @@ namespace Backlinks.Tests.Throttling;
 /// </remarks>
 [Trait("Category", "SharedRate")]
 [Collection(RunAloneCollection.Name)]
-public sealed class OneRateAcrossProcessesTests(RateMeasurements rates, ITestOutputHelper output)
+public sealed class OneRateAcrossProcessesTests(SharedRateWorkers workers, ITestOutputHelper output)
 {
     [Fact]
     public async Task Three_worker_processes_together_stay_within_the_apis_rate_and_reach_90_percent_of_it()
     {
-        const int Limit = RateMeasurements.Limit;
-        const double Seconds = RateMeasurements.Seconds;
+        const int Limit = SharedRateWorkers.Limit;
+        const double Seconds = SharedRateWorkers.Seconds;
 
-        var result = await rates.Measurements.AcrossProcesses;
+        var result = await SharedRateBenchmark.RunWorkersAsync(workers.Processes, workers.Pipeline.Api, Seconds);
 
         foreach (var run in result.Runs)
         {
@@ -40,39 +40,27 @@ public sealed class OneRateAcrossProcessesTests(RateMeasurements rates, ITestOut
         Assert.True(result.MostInOneSecond <= Limit, $"{result.MostInOneSecond} calls within one second; the API allows {Limit}");
         Assert.Equal(0, result.RateLimited);
         // Every process took part: the rate was shared, not left to one of them.
-        Assert.Equal(RateMeasurements.Count, result.Arrivals.Select(a => a.App).Distinct().Count());
+        Assert.Equal(SharedRateWorkers.Count, result.Arrivals.Select(a => a.App).Distinct().Count());
         Assert.All(result.Arrivals.GroupBy(a => a.App),
-            worker => Assert.True(worker.Count() >= Limit * Seconds / RateMeasurements.Count / 3, $"{worker.Key} made {worker.Count()} calls"));
+            worker => Assert.True(worker.Count() >= Limit * Seconds / SharedRateWorkers.Count / 3, $"{worker.Key} made {worker.Count()} calls"));
         Assert.True(result.PerSecond >= 0.9 * Limit, $"{result.PerSecond:0.00} calls/s, under 90% of {Limit}/s");
     }
 }
 
 /// <summary>
-/// The two measurements on the API's clock: the worker processes of <see cref="OneRateAcrossProcessesTests"/>, with the
-/// pipeline (on the run-alone Azurite) and the fake API they share, and the single worker of
-/// <see cref="KeepingToTheApiRateTests"/>. A collection fixture, so that the processes start with the run-alone tests:
-/// each spends a second or more of CPU starting the runtime and compiling the pipeline, which it does while the tests
-/// before it run, and then waits, warm, for the word to go. (A filtered run that leaves the tests out starts and ends them unused.)
-/// The first of the two tests starts both measurements: each waits on its fake API's rate, not on the CPU, so side by
-/// side they take the time of the longer one (5 s) instead of both (over 7 s) at the end of the run, when nothing else runs.
+/// The worker processes of <see cref="OneRateAcrossProcessesTests"/>, with the pipeline (on the run-alone Azurite) and
+/// the fake API they share. A collection fixture, so that they start with the run-alone tests: each spends a second or
+/// more of CPU starting the runtime and compiling the pipeline, which it does while the tests before it run, and then
+/// waits, warm, for the test to tell it to go. (A filtered run that leaves the test out starts and ends them unused.)
 /// </summary>
-public sealed class RateMeasurements : IAsyncLifetime
+public sealed class SharedRateWorkers : IAsyncLifetime
 {
     public const int Limit = 20;
     public const int Count = 3;
     public const double Seconds = 5;
 
     private static readonly string Configuration =
-        typeof(RateMeasurements).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
-
-    private readonly QuietAzuriteFixture _azurite = new();
-    private readonly Lazy<(Task<SharedRateResult> AcrossProcesses, Task<OneWorkerRun> OneWorker)> _measurements;
-
-    public RateMeasurements() =>
-        _measurements = new(() => (SharedRateBenchmark.RunWorkersAsync(Processes, Pipeline.Api, Seconds), KeepingToTheApiRateTests.RunAsync(_azurite)));
-
-    /// <summary>Both measurements, started on first use.</summary>
-    public (Task<SharedRateResult> AcrossProcesses, Task<OneWorkerRun> OneWorker) Measurements => _measurements.Value;
+        typeof(SharedRateWorkers).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
 
     public TestPipeline Pipeline { get; private set; } = null!;
 
@@ -80,8 +68,9 @@ public sealed class RateMeasurements : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await _azurite.InitializeAsync();
-        Pipeline = await TestPipeline.StartAsync(_azurite, new Dictionary<string, string?>
+        var azurite = new QuietAzuriteFixture();
+        await azurite.InitializeAsync();
+        Pipeline = await TestPipeline.StartAsync(azurite, new Dictionary<string, string?>
         {
             ["DomDetailer:MaxRequestsPerSecond"] = $"{Limit}",
         }, systemClock: true);
@@ -92,11 +81,6 @@ public sealed class RateMeasurements : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (_measurements.IsValueCreated)
-        {
-            // A test that failed early leaves the other measurement running: it ends before what it uses goes.
-            await Task.WhenAll(Measurements.AcrossProcesses, Measurements.OneWorker).ContinueWith(_ => { }, TaskScheduler.Default);
-        }
         // Closing a worker's input ends one that was never told to go.
         foreach (var process in Processes)
         {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 
 namespace Backlinks.Testing;
 
@@ -14,17 +15,23 @@ public sealed class AzuriteProcess : IAsyncDisposable
     private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     private readonly Process _process;
+    private readonly int[] _ports;
 
-    private AzuriteProcess(Process process, string connectionString)
+    private AzuriteProcess(Process process, int[] ports, string connectionString)
     {
         _process = process;
+        _ports = ports;
         ConnectionString = connectionString;
     }
 
     public string ConnectionString { get; }
 
     /// <param name="repositoryRoot">The folder holding node_modules (after <c>npm ci</c>).</param>
-    public static async Task<AzuriteProcess> StartAsync(string repositoryRoot)
+    public static Task<AzuriteProcess> StartAsync(string repositoryRoot) => StartAsync(repositoryRoot, FreePort);
+
+    /// <param name="repositoryRoot">The folder holding node_modules (after <c>npm ci</c>).</param>
+    /// <param name="pickPort">Picks each port to try (a free one, but see below); its test hands out a taken one first.</param>
+    public static async Task<AzuriteProcess> StartAsync(string repositoryRoot, Func<int> pickPort)
     {
         var script = Path.Combine(repositoryRoot, "node_modules", "azurite", "dist", "src", "azurite.js");
         if (!File.Exists(script))
@@ -32,7 +39,26 @@ public sealed class AzuriteProcess : IAsyncDisposable
             throw new InvalidOperationException($"Azurite is not installed ({script} is missing): run 'npm ci' at the repository root.");
         }
 
-        int[] ports = [FreePort(), FreePort(), FreePort()];
+        // A port found free can be taken before Azurite listens on it (by another listener, or as the source port of
+        // a connection: a test run makes hundreds a second). Azurite then exits at once; it starts again on others.
+        const int Starts = 5;
+        for (var attempt = 1; ; attempt++)
+        {
+            var (azurite, errors) = Start(repositoryRoot, script, [pickPort(), pickPort(), pickPort()]);
+            if (await azurite.WaitForPortsAsync())
+            {
+                return azurite;
+            }
+            await azurite.DisposeAsync();
+            if (attempt == Starts)
+            {
+                throw new InvalidOperationException($"Azurite exited while starting, {Starts} times; the last said: {errors.ToString().Trim()}");
+            }
+        }
+    }
+
+    private static (AzuriteProcess Azurite, StringBuilder Errors) Start(string repositoryRoot, string script, int[] ports)
+    {
         var start = new ProcessStartInfo("node")
         {
             ArgumentList =
@@ -51,21 +77,27 @@ public sealed class AzuriteProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         var process = Process.Start(start) ?? throw new InvalidOperationException("node could not be started");
+        var errors = new StringBuilder();
         process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, line) =>
+        {
+            lock (errors)
+            {
+                if (errors.Length < 4096)
+                {
+                    errors.AppendLine(line.Data);
+                }
+            }
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var azurite = new AzuriteProcess(process,
+        var azurite = new AzuriteProcess(process, ports,
             $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};" +
             $"BlobEndpoint=http://127.0.0.1:{ports[0]}/devstoreaccount1;" +
             $"QueueEndpoint=http://127.0.0.1:{ports[1]}/devstoreaccount1;" +
             $"TableEndpoint=http://127.0.0.1:{ports[2]}/devstoreaccount1;");
-        foreach (var port in ports)
-        {
-            await azurite.WaitForPortAsync(port);
-        }
-        return azurite;
+        return (azurite, errors);
     }
 
     /// <summary>The node preload that ends a process when the one that started it (and holds its stdin) is gone.</summary>
@@ -82,25 +114,35 @@ public sealed class AzuriteProcess : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    private async Task WaitForPortAsync(int port)
+    /// <summary>True once every port answers; false when Azurite exited first.</summary>
+    private async Task<bool> WaitForPortsAsync()
     {
         var deadline = Stopwatch.StartNew();
-        while (true)
+        foreach (var port in _ports)
         {
-            try
+            while (true)
             {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, port);
-                return;
-            }
-            catch (SocketException) when (deadline.Elapsed < TimeSpan.FromSeconds(60) && !_process.HasExited)
-            {
-                await Task.Delay(100);
+                try
+                {
+                    using var client = new TcpClient();
+                    await client.ConnectAsync(IPAddress.Loopback, port);
+                    break;
+                }
+                catch (SocketException) when (deadline.Elapsed < TimeSpan.FromSeconds(60))
+                {
+                    if (_process.HasExited)
+                    {
+                        return false;
+                    }
+                    await Task.Delay(100);
+                }
             }
         }
+        return true;
     }
 
-    private static int FreePort()
+    /// <summary>A loopback port free now (nothing keeps it free: see <see cref="StartAsync(string, Func{int})"/>).</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -20,24 +20,13 @@ public sealed class StorageOnFirstUse
     private readonly ConcurrentDictionary<string, Lazy<Task>> _created = new();
     private readonly Lazy<Task> _all;
 
-    public StorageOnFirstUse(string connectionString, StorageOptions names)
+    /// <param name="unobserved">The pipeline's storage clients, built without its policy: these requests are neither counted nor failed by it.</param>
+    public StorageOnFirstUse(StorageClients unobserved)
     {
-        // Clients of their own, outside the pipeline's: these requests are neither counted nor failed by its policy.
-        var queues = new QueueServiceClient(connectionString);
-        var blobs = new BlobServiceClient(connectionString);
-        var tables = new TableServiceClient(connectionString);
-        Resource[] all =
-        [
-            Resource.Queue(queues.GetQueueClient(names.JobsQueue)),
-            Resource.Queue(queues.GetQueueClient(names.PoisonQueue)),
-            Resource.Container(blobs.GetBlobContainerClient(names.RawContainer)),
-            .. new[]
-            {
-                names.MetricsTable, names.LatestMetricsTable, names.JobsTable, names.ControlTable,
-                names.LinkRowsTable, names.LinkChangesTable, names.RefDomainsTable, names.WatchListTable,
-            }.Select(name => Resource.Table(tables.GetTableClient(name))),
-        ];
-        _byName = all.ToDictionary(r => r.Name);
+        _byName = unobserved.Queues.Select(Resource.Queue)
+            .Append(Resource.Container(unobserved.RawContainer))
+            .Concat(unobserved.Tables.Select(Resource.Table))
+            .ToDictionary(r => r.Name);
         _all = new(() => Task.WhenAll(_byName.Values.Select(CreateOnceAsync)));
     }
 

@@ -136,8 +136,7 @@ public sealed class TestPipeline : IAsyncDisposable
         }
 
         var storageOnFirstUse = new StorageOnFirstUse(
-            provider.GetRequiredService<StorageConnection>().ConnectionString ?? throw new InvalidOperationException("The tests' storage is Azurite, by connection string."),
-            provider.GetRequiredService<IOptions<StorageOptions>>().Value);
+            new StorageClients(provider.GetRequiredService<StorageConnection>(), provider.GetRequiredService<IOptions<StorageOptions>>(), []));
         storageRequests.Provisioning = storageOnFirstUse;
         return new TestPipeline(provider, api, time, listener, traceText, config, storageOnFirstUse);
     }

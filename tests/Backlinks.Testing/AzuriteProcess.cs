@@ -66,6 +66,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
                 // Stopped on dispose, and at exit by the tests; this ends it too when the parent dies without either
                 // (the test host killed at the end of a run, half of them on the build machine).
                 "--require", ExitWithParentScript(repositoryRoot),
+                "--require", Path.Combine(repositoryRoot, "tests", "Backlinks.Testing", "no-queue-sweep.cjs"),
                 script, "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--silent", "--disableTelemetry",
                 "--blobHost", "127.0.0.1", "--blobPort", ports[0].ToString(),
                 "--queueHost", "127.0.0.1", "--queuePort", ports[1].ToString(),

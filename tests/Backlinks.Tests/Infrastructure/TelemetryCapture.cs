@@ -3,6 +3,7 @@ using System.Text;
 using Backlinks.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
+using OpenTelemetry.Exporter;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -21,10 +22,14 @@ public sealed class TelemetryCapture
     public List<MetricSnapshot> Metrics { get; } = [];
     public List<LogRecord> Logs { get; } = [];
 
-    public void AddTo(IServiceCollection services) =>
+    /// <param name="flow">
+    /// The test's flow (<see cref="TestFlow"/>): only its spans are kept, not those of the tests running beside it. Null
+    /// keeps every span of the process.
+    /// </param>
+    public void AddTo(IServiceCollection services, object? flow = null) =>
         services.AddOpenTelemetry()
             .AddBacklinksTelemetry()
-            .WithTracing(tracing => tracing.AddInMemoryExporter(Spans))
+            .WithTracing(tracing => tracing.AddProcessor(new FlowSpanExporter(flow, new InMemoryExporter<Activity>(Spans))))
             .WithMetrics(metrics => metrics.AddInMemoryExporter(Metrics))
             .WithLogging(logging => logging.AddInMemoryExporter(Logs))
             .Services.AddSingleton(this);
@@ -57,6 +62,35 @@ public sealed class TelemetryCapture
     {
         var snapshot = Metrics.LastOrDefault(m => m.Name == metric);
         return snapshot is null ? [] : snapshot.MetricPoints;
+    }
+
+    /// <summary>Exports each span as it ends, as the in-memory exporter's own processor does, if it belongs to the flow.</summary>
+    private sealed class FlowSpanExporter(object? flow, BaseExporter<Activity> exporter) : BaseProcessor<Activity>
+    {
+        private readonly SimpleActivityExportProcessor _export = new(exporter);
+
+        public override void OnStart(Activity data) => TestFlow.Stamp(data);
+
+        public override void OnEnd(Activity data)
+        {
+            if (flow is null || TestFlow.Holds(flow, data))
+            {
+                _export.OnEnd(data);
+            }
+        }
+
+        protected override bool OnForceFlush(int timeoutMilliseconds) => _export.ForceFlush(timeoutMilliseconds);
+
+        protected override bool OnShutdown(int timeoutMilliseconds) => _export.Shutdown(timeoutMilliseconds);
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _export.Dispose();
+            }
+            base.Dispose(disposing);
+        }
     }
 
     private static bool Matches(MetricPoint point, (string Key, string Value)[] tags)

@@ -68,11 +68,18 @@ public sealed class TestPipeline : IAsyncDisposable
     /// <param name="apiKey">The key of the account: the fake API accepts it and the pipeline sends it.</param>
     /// <param name="telemetry">Records the pipeline's telemetry through the OpenTelemetry SDK, as the hosts do, into in-memory exporters.</param>
     /// <param name="recordTraces">
-    /// Records every activity of the process, for <see cref="AllDiagnosticText"/>. Only for the tests that search it: a listener
-    /// makes every activity of every test running at the same time be created and recorded, which costs them all.
+    /// Records the activities of the test's flow, and those started outside any test, for <see cref="AllDiagnosticText"/>.
+    /// Only for the tests that search it: the listener makes each such activity be created and recorded with all its tags.
     /// </param>
-    public static async Task<TestPipeline> StartAsync(IAzurite azurite, IDictionary<string, string?>? settings = null, bool systemClock = false,
+    public static Task<TestPipeline> StartAsync(IAzurite azurite, IDictionary<string, string?>? settings = null, bool systemClock = false,
         string apiKey = ApiKey, TelemetryCapture? telemetry = null, bool recordTraces = false)
+    {
+        // Not async: the mark must stay set in the caller's flow, for the rest of the test.
+        return StartAsync(TestFlow.Mark(), azurite, settings, systemClock, apiKey, telemetry, recordTraces);
+    }
+
+    private static async Task<TestPipeline> StartAsync(object flow, IAzurite azurite, IDictionary<string, string?>? settings, bool systemClock,
+        string apiKey, TelemetryCapture? telemetry, bool recordTraces)
     {
         var api = await FakeDomDetailer.StartAsync(apiKey);
         var suffix = Guid.NewGuid().ToString("N")[..10];
@@ -111,18 +118,24 @@ public sealed class TestPipeline : IAsyncDisposable
         services.AddSingleton<Azure.Core.Pipeline.HttpPipelinePolicy>(storageRequests);
         services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddFakeLogging());
         services.AddBacklinksPipeline(new ConfigurationBuilder().AddInMemoryCollection(config).Build());
-        telemetry?.AddTo(services);
+        telemetry?.AddTo(services, flow);
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         provider.StartTelemetry();
 
-        // Every name and tag of every activity (trace span) recorded while the pipeline runs.
+        // Every name and tag of every activity (trace span) recorded while the pipeline runs, but those of the other tests
+        // running at the same time (see TestFlow): making and recording theirs too cost every test, and this one's search.
         var traceText = new List<string>();
         var listener = !recordTraces ? null : new ActivityListener
         {
             ShouldListenTo = _ => true,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => TestFlow.NowIn(flow) ? ActivitySamplingResult.AllDataAndRecorded : ActivitySamplingResult.None,
+            ActivityStarted = TestFlow.Stamp,
             ActivityStopped = activity =>
             {
+                if (!TestFlow.Holds(flow, activity))
+                {
+                    return;
+                }
                 lock (traceText)
                 {
                     traceText.Add(activity.DisplayName);

@@ -8,6 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 stamp=obj/built-from
+# The backlinks tool as the tests run it, one process per command: published ReadyToRun (precompiled), it starts in
+# about two thirds of the CPU that compiling it at each start takes, which was 7 CPU-seconds of a test run.
+tool=artifacts/cli/Backlinks.Cli.dll
 inputs() {
   dotnet --version
   git rev-parse HEAD
@@ -16,6 +19,7 @@ inputs() {
   find . \( -path ./node_modules -o -path ./.git -o -name bin -o -name obj \) -prune -o -name '*.csproj' -print | LC_ALL=C sort | while read -r project; do
     stat -c '%n %y' "$(dirname "$project")/bin/Release/net10.0/$(basename "$project" .csproj).dll" 2>/dev/null || echo "$project: not built"
   done
+  stat -c '%n %y' "$tool" 2>/dev/null || echo "$tool: not published"
 }
 # Outside a git checkout (an exported tree) nothing tells what changed: always build.
 in_git=$(git rev-parse --is-inside-work-tree 2>/dev/null || echo false)
@@ -32,6 +36,9 @@ trap 'rm -f "$format_log"' EXIT
 dotnet format whitespace --folder --verify-no-changes --exclude node_modules artifacts '**/obj/**' '**/bin/**' >"$format_log" 2>&1 &
 format=$!
 dotnet build BacklinksFunctions.sln -c Release --nologo -v quiet --no-restore
+# Its own restore: the machine's runtime identifier, which the solution's restore leaves out.
+dotnet publish src/Backlinks.Cli -c Release --use-current-runtime --self-contained false -p:PublishReadyToRun=true \
+  -o "$(dirname "$tool")" --nologo -v quiet
 if ! wait "$format"; then
   cat "$format_log" >&2
   echo "test.sh: formatting differs from the whitespace rules; 'dotnet format whitespace --folder' fixes it." >&2

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Reflection;
 using System.Text;
 
 namespace Backlinks.Tests.Infrastructure;
@@ -10,11 +9,24 @@ namespace Backlinks.Tests.Infrastructure;
 /// </summary>
 public sealed class CliProcess : IAsyncDisposable
 {
-    private static readonly string Configuration =
-        typeof(CliProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
+    /// <summary>
+    /// The tool as test.sh publishes it after the build (scripts/build-if-stale.sh): ReadyToRun, so that each of the
+    /// processes the tests start does not compile it again.
+    /// </summary>
+    public static string ToolPath { get; } = RepoPaths.Combine("artifacts", "cli", "Backlinks.Cli.dll");
 
-    /// <summary>The tool as the solution build leaves it.</summary>
-    public static string ToolPath { get; } = RepoPaths.Combine("src", "Backlinks.Cli", "bin", Configuration, "net10.0", "Backlinks.Cli.dll");
+    // A tool older than the build would test yesterday's code: say so rather than fail on what it lacks.
+    private static readonly Lazy<string?> ToolProblem = new(() =>
+    {
+        var fix = $"run ./test.sh, which publishes it (or see scripts/build-if-stale.sh for the dotnet publish command)";
+        if (!File.Exists(ToolPath))
+        {
+            return $"The backlinks tool is not published at {ToolPath}: {fix}.";
+        }
+        var built = new[] { typeof(Backlinks.Cli.BacklinksApp), typeof(Backlinks.Sandbox.SandboxApi), typeof(Backlinks.Domains.DomainName) }
+            .Max(t => File.GetLastWriteTimeUtc(t.Assembly.Location));
+        return File.GetLastWriteTimeUtc(ToolPath) < built ? $"The published backlinks tool ({ToolPath}) is older than the build: {fix}." : null;
+    });
 
     private readonly Process _process;
     private readonly Task<string> _stdout;
@@ -31,6 +43,10 @@ public sealed class CliProcess : IAsyncDisposable
     /// <summary>Starts the tool with <paramref name="environment"/> as its only settings (no inherited DomDetailer or storage variables).</summary>
     public static CliProcess Start(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
+        if (ToolProblem.Value is { } problem)
+        {
+            throw new InvalidOperationException(problem);
+        }
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardInput = true,

@@ -13,7 +13,7 @@ public sealed class BackoffOptions
     /// <summary>First wait of a job after a 429 without Retry-After; doubles per 429 of the same job. It delays that job only.</summary>
     public TimeSpan RateLimitBaseDelay { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Cap of the 429 backoff. A longer Retry-After is still honoured: calling earlier would be refused.</summary>
+    /// <summary>Cap of the 429 backoff. A longer Retry-After is still honoured, up to an hour (<see cref="DomDetailer.RetryAfter.Longest"/>): calling earlier would be refused.</summary>
     public TimeSpan RateLimitMaxDelay { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>First wait after a 402; credits rarely come back within seconds.</summary>

@@ -54,6 +54,16 @@ public class ParsingTests
     }
 
     [Fact]
+    public void Retry_after_longer_than_an_hour_is_read_as_an_hour()
+    {
+        var now = new DateTimeOffset(2026, 11, 28, 10, 0, 0, TimeSpan.Zero);
+
+        Assert.Equal(TimeSpan.FromHours(1), RetryAfter.From(RetryConditionHeaderValue.Parse("999999999"), now));
+        Assert.Equal(TimeSpan.FromHours(1), RetryAfter.From(RetryConditionHeaderValue.Parse("Sat, 01 Jan 2050 00:00:00 GMT"), now));
+        Assert.Equal(TimeSpan.FromSeconds(3599), RetryAfter.From(RetryConditionHeaderValue.Parse("3599"), now));
+    }
+
+    [Fact]
     public void Retry_after_in_the_past_means_now_and_absent_means_unknown()
     {
         var now = new DateTimeOffset(2026, 11, 28, 10, 0, 0, TimeSpan.Zero);

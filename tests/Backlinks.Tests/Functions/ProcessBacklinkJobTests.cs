@@ -122,6 +122,24 @@ public sealed class ProcessBacklinkJobTests(AzuriteFixture azurite) : IClassFixt
     }
 
     [Fact]
+    public async Task A_retry_after_of_decades_holds_the_account_for_an_hour_and_the_next_job_runs_after_it()
+    {
+        var jobId = await SubmitAsync("example.com");
+        _pipeline.Api.Script(SandboxAnswer.RateLimited("999999999"), SandboxApi.Synthetic("later.com"));
+        await _host.DrainAsync();
+
+        var job = await GetJobAsync(jobId);
+        Assert.Equal((JobStatus.Waiting, WaitReason.RateLimited), (job.Status, job.WaitReason));
+        Assert.InRange(job.NextAttemptAtUtc!.Value, TestPipeline.Start.AddHours(1), TestPipeline.Start.AddHours(1.2));
+
+        // An hour on, the account calls again: a new job is not held until 2058.
+        _pipeline.Time.Advance(TimeSpan.FromMinutes(61));
+        var later = await SubmitAsync("later.com");
+        Assert.Equal(1, await _host.DrainAsync());
+        Assert.Equal(JobStatus.Succeeded, (await GetJobAsync(later)).Status);
+    }
+
+    [Fact]
     public async Task The_delayed_message_runs_the_job_and_an_old_copy_of_the_first_message_is_stale()
     {
         var jobId = await SubmitAsync("example.com");

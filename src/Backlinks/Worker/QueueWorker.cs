@@ -129,12 +129,14 @@ public sealed partial class QueueWorker(
 
     /// <summary>
     /// Nothing visible and nothing in hand (the caller checked), and nothing this run sent back is due within
-    /// <see cref="IdleGrace"/> either way: what is left waits out a real delay (a pause, a 429, the budget).
+    /// <see cref="IdleGrace"/> either way: what is left waits out a real delay (a pause, a 429, the budget). A job sent
+    /// back a second time is not waited for again, or an API that refuses every call with a short Retry-After would
+    /// keep an idle run going for ever.
     /// </summary>
     private bool IsIdle(WorkerTally tally)
     {
         var now = time.GetUtcNow();
-        return tally.NextDueAfter(now - IdleGrace) is not { } due || due > now + IdleGrace;
+        return tally.NextFirstWaitDueAfter(now - IdleGrace) is not { } due || due > now + IdleGrace;
     }
 
     /// <summary>True when the queue holds no message, visible or delayed; false when it does or storage could not say.</summary>

@@ -132,7 +132,8 @@ public sealed class WorkerTally
             {
                 Adjust(before!.State, -1);
             }
-            _jobs[jobId] = new JobProgress(outcome.Kind, outcome.Kind == JobOutcomeKind.Deferred ? outcome.Detail : null, outcome.NextAttemptAtUtc);
+            var deferrals = (known ? before!.Deferrals : 0) + (outcome.Kind == JobOutcomeKind.Deferred ? 1 : 0);
+            _jobs[jobId] = new JobProgress(outcome.Kind, outcome.Kind == JobOutcomeKind.Deferred ? outcome.Detail : null, outcome.NextAttemptAtUtc, deferrals);
             Adjust(outcome.Kind, +1);
         }
     }
@@ -152,11 +153,21 @@ public sealed class WorkerTally
     }
 
     /// <summary>The earliest time after <paramref name="after"/> that a job this run sent back is due again; null when none is known.</summary>
-    public DateTimeOffset? NextDueAfter(DateTimeOffset after)
+    public DateTimeOffset? NextDueAfter(DateTimeOffset after) => NextDueAfter(after, firstWaitsOnly: false);
+
+    /// <summary>
+    /// As <see cref="NextDueAfter(DateTimeOffset)"/>, but only of jobs this run sent back once: one sent back again has
+    /// been waited for already and met the same wait (an API that answers 429 with a short Retry-After on every call).
+    /// </summary>
+    public DateTimeOffset? NextFirstWaitDueAfter(DateTimeOffset after) => NextDueAfter(after, firstWaitsOnly: true);
+
+    private DateTimeOffset? NextDueAfter(DateTimeOffset after, bool firstWaitsOnly)
     {
         lock (_lock)
         {
-            var waits = _jobs.Values.Where(j => j.State == JobOutcomeKind.Deferred && j.Until is not null).Select(j => j.Until!.Value);
+            var waits = _jobs.Values
+                .Where(j => j.State == JobOutcomeKind.Deferred && j.Until is not null && (!firstWaitsOnly || j.Deferrals == 1))
+                .Select(j => j.Until!.Value);
             return waits.Concat(_retrying.Values).Where(t => t > after).Cast<DateTimeOffset?>().Min();
         }
     }
@@ -180,7 +191,8 @@ public sealed class WorkerTally
         }
     }
 
-    private sealed record JobProgress(JobOutcomeKind State, string? Reason, DateTimeOffset? Until);
+    /// <param name="Deferrals">How many times this run sent the job back with a delay.</param>
+    private sealed record JobProgress(JobOutcomeKind State, string? Reason, DateTimeOffset? Until, int Deferrals);
 
     private sealed class Forget(Action forget) : IDisposable
     {

@@ -61,6 +61,20 @@ public sealed class WorkAndLookupCommandTests(AzuriteFixture azurite) : IClassFi
     }
 
     [Fact]
+    public async Task Work_until_idle_stops_when_the_api_refuses_every_call_with_a_short_retry_after()
+    {
+        await SubmitAsync("refused.com");
+        _pipeline.Api.Script(Enumerable.Repeat(SandboxAnswer.RateLimited("1"), 50).ToArray());
+
+        // Waited for once (a second 429 shows the wait does not end), then stopped: a run that never ends was the bug.
+        var run = await CliRunner.RunAsync(_pipeline, "work", "--until-idle").WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(ExitCodes.Ok, run.ExitCode);
+        Assert.Equal(2, _pipeline.Api.Calls.Count);
+        Assert.Equal(JobStatus.Waiting, Assert.Single(await JobsAsync()).Status);
+    }
+
+    [Fact]
     public async Task A_job_served_from_a_stored_snapshot_costs_no_credits()
     {
         await SubmitAsync("example.com");

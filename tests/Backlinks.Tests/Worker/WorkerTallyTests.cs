@@ -53,6 +53,23 @@ public class WorkerTallyTests
     }
 
     [Fact]
+    public void A_job_sent_back_again_is_no_longer_a_first_wait()
+    {
+        var tally = new WorkerTally();
+        tally.Count(Deferred("a", WaitReason.RateLimited, Now.AddSeconds(2)));
+        tally.Count(Deferred("b", WaitReason.RateLimited, Now.AddSeconds(3)));
+        Assert.Equal(Now.AddSeconds(2), tally.NextFirstWaitDueAfter(Now));
+
+        tally.Count(Deferred("a", WaitReason.RateLimited, Now.AddSeconds(4)));
+
+        Assert.Equal(Now.AddSeconds(3), tally.NextFirstWaitDueAfter(Now));
+        Assert.Equal(Now.AddSeconds(3), tally.NextDueAfter(Now));
+        tally.Count(Deferred("b", WaitReason.RateLimited, Now.AddSeconds(5)));
+        Assert.Null(tally.NextFirstWaitDueAfter(Now));
+        Assert.Equal(Now.AddSeconds(4), tally.NextDueAfter(Now));
+    }
+
+    [Fact]
     public void Jobs_retried_after_a_transient_failure_wait_as_retrying_until_their_next_outcome()
     {
         var tally = new WorkerTally();

@@ -258,7 +258,17 @@ public sealed class SandboxApi : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
+        // At once: a request still open (a slow. answer holds one for 20 s) is aborted, not waited for.
+        using var now = new CancellationTokenSource();
+        await now.CancelAsync();
+        try
+        {
+            await _app.StopAsync(now.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // The host says it did not stop gracefully: it did not mean to.
+        }
         await _app.DisposeAsync();
     }
 

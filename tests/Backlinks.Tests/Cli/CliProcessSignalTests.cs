@@ -8,13 +8,31 @@ namespace Backlinks.Tests.Cli;
 public sealed class CliProcessSignalTests(AzuriteFixture azurite) : CliProcessTestBase(azurite)
 {
     [Fact]
-    public async Task Sigterm_stops_the_sandbox_at_once()
+    public async Task Sigterm_stops_the_sandbox_at_once_even_with_a_slow_answer_in_flight()
     {
         await using var sandbox = CliProcess.Start(Pipeline.Settings, "sandbox", "--port", "0");
         await sandbox.WaitForStderrAsync("Ctrl-C stops it.", TimeSpan.FromSeconds(60));
+        var url = new Uri(System.Text.RegularExpressions.Regex.Match(sandbox.StderrSoFar, @"listening at (http://[0-9.]+:[0-9]+)").Groups[1].Value);
+        var key = System.Text.RegularExpressions.Regex.Match(sandbox.StderrSoFar, @"DomDetailer__ApiKey=(\S+)").Groups[1].Value;
+        // A slow. domain is answered after 20 s: the request stays open while the sandbox is told to stop. It follows a
+        // quick one on the same connection, which the sandbox answers first: once that answer is here, the slow request
+        // is the one the sandbox is handling.
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(url.Host, url.Port);
+        var stream = client.GetStream();
+        string Get(string domain) => $"GET /api2/backlinks.php?apikey={key}&app=test&domain={domain} HTTP/1.1\r\nHost: {url.Authority}\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(Get("example.com") + Get("slow.example.com")));
+        var answered = new StringBuilder();
+        var buffer = new byte[4096];
+        while (!answered.ToString().Contains("HTTP/1.1 ", StringComparison.Ordinal))
+        {
+            var read = await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.True(read > 0, "the sandbox closed the connection before answering");
+            answered.Append(Encoding.ASCII.GetString(buffer, 0, read));
+        }
 
         sandbox.Signal("TERM");
-        var run = await sandbox.WaitAsync(TimeSpan.FromSeconds(20));
+        var run = await sandbox.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal(ExitCodes.Ok, run.ExitCode);
         Assert.Contains("Stopping… (Ctrl-C again to quit at once)", run.Stderr);

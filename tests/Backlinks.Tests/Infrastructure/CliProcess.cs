@@ -23,9 +23,11 @@ public sealed class CliProcess : IAsyncDisposable
         {
             return $"The backlinks tool is not published at {ToolPath}: {fix}.";
         }
-        var built = new[] { typeof(Backlinks.Cli.BacklinksApp), typeof(Backlinks.Sandbox.SandboxApi), typeof(Backlinks.Domains.DomainName) }
-            .Max(t => File.GetLastWriteTimeUtc(t.Assembly.Location));
-        return File.GetLastWriteTimeUtc(ToolPath) < built ? $"The published backlinks tool ({ToolPath}) is older than the build: {fix}." : null;
+        // Each of the repository's assemblies is compiled again only when it changed: compare them one by one.
+        var stale = new[] { typeof(Backlinks.Cli.BacklinksApp), typeof(Backlinks.Sandbox.SandboxApi), typeof(Backlinks.Domains.DomainName) }
+            .Select(t => t.Assembly.Location)
+            .FirstOrDefault(built => File.GetLastWriteTimeUtc(Path.Combine(Path.GetDirectoryName(ToolPath)!, Path.GetFileName(built))) < File.GetLastWriteTimeUtc(built));
+        return stale is null ? null : $"The published backlinks tool ({ToolPath}) has an {Path.GetFileName(stale)} older than the build: {fix}.";
     });
 
     private readonly Process _process;

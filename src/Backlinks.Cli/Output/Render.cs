@@ -84,7 +84,9 @@ internal static class Render
         table.AddRow("Queue", $"{Number(status.QueueDepth)} messages ({Number(status.PoisonDepth)} in poison)");
         table.AddRow("Jobs", string.Join(" · ", status.JobsByStatus.Select(s => $"{s.Key} {Number(s.Value)}")));
         table.AddRow("Pause", status.Pause is { } pause
-            ? $"[yellow]out of credits[/] since {pause.StartedAtUtc:u}, next probe {pause.UntilUtc:u}"
+            ? pause.Reason == Throttling.WaitReason.InvalidApiKey
+                ? $"[yellow]API key rejected[/] since {pause.StartedAtUtc:u}: every job waits until a working key is set"
+                : $"[yellow]out of credits[/] since {pause.StartedAtUtc:u}, next probe {pause.UntilUtc:u}"
             : "none");
         if (status.NotBeforeUtc is { } notBefore)
         {

@@ -186,6 +186,11 @@ public sealed class WorkAndLookupCommandTests(AzuriteFixture azurite) : IClassFi
         var again = await CliRunner.RunAsync(_pipeline, new Dictionary<string, string?> { ["DomDetailer:ApiKey"] = "wrong-key" }, "", CancellationToken.None, "work", "--until-empty");
         Assert.Equal(ExitCodes.Error, again.ExitCode);
         Assert.Equal(calls, _pipeline.Api.Calls.Count);
+
+        // status names the pause for what it is (it said "out of credits").
+        var status = await CliRunner.RunAsync(_pipeline, new Dictionary<string, string?> { ["DomDetailer:ApiKey"] = "wrong-key" }, "", CancellationToken.None, "status");
+        Assert.Matches(@"Pause\s+│ API key rejected since \S+ \S+: every job waits until a working key is set", status.Output);
+        Assert.DoesNotContain("out of credits", status.Output);
     }
 
     [Fact]

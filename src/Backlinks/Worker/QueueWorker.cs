@@ -41,6 +41,9 @@ public sealed partial class QueueWorker(
         var slots = concurrency ?? _options.Concurrency;
         var fetched = new Queue<QueueMessage>();
         var inHand = new List<Task>();
+        // A stop wakes a loop that waits for a free slot: the fetched messages go back now, not once a job in hand ends
+        // (a slow answer kept them leased, and a second Ctrl-C then left them waiting out their lease).
+        var stopped = Task.Delay(Timeout.Infinite, stopping);
         try
         {
             while (!stopping.IsCancellationRequested)
@@ -48,7 +51,7 @@ public sealed partial class QueueWorker(
                 inHand.RemoveAll(t => t.IsCompleted);
                 if (inHand.Count >= slots)
                 {
-                    await Task.WhenAny(inHand);
+                    await Task.WhenAny(inHand.Append(stopped));
                     continue;
                 }
                 if (fetched.Count == 0 && !await TryReceiveAsync(fetched, stopping))

@@ -51,6 +51,14 @@ public sealed class CliProcessSignalTests(AzuriteFixture azurite) : CliProcessTe
         await Pipeline.Api.WaitForCallsAsync(1).WaitAsync(TimeSpan.FromSeconds(60));
         work.Signal("TERM");
         await work.WaitForStderrAsync("Stopping after the jobs in hand", TimeSpan.FromSeconds(20));
+        // The fetched, unstarted messages are visible again at once, while the job in hand still waits for its answer:
+        // not once it ends (a second signal then would have left them leased), nor after their lease.
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while ((await Pipeline.Storage.JobsQueue.PeekMessagesAsync(32)).Value.Length < 19)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the unstarted messages were not given back while the job in hand ran");
+            await Task.Delay(100);
+        }
         firstAnswer.SetResult();
         var run = await work.WaitAsync(TimeSpan.FromSeconds(30));
 

@@ -66,7 +66,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
                 // Stopped on dispose, and at exit by the tests; this ends it too when the parent dies without either
                 // (the test host killed at the end of a run, half of them on the build machine).
                 "--require", ExitWithParentScript(repositoryRoot),
-                "--require", Path.Combine(repositoryRoot, "tests", "Backlinks.Testing", "no-queue-sweep.cjs"),
+                "--require", Preload(repositoryRoot, "no-queue-sweep.cjs"),
                 script, "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--silent", "--disableTelemetry",
                 "--blobHost", "127.0.0.1", "--blobPort", ports[0].ToString(),
                 "--queueHost", "127.0.0.1", "--queuePort", ports[1].ToString(),
@@ -102,7 +102,10 @@ public sealed class AzuriteProcess : IAsyncDisposable
     }
 
     /// <summary>The node preload that ends a process when the one that started it (and holds its stdin) is gone.</summary>
-    public static string ExitWithParentScript(string repositoryRoot) => Path.Combine(repositoryRoot, "tests", "Backlinks.Testing", "exit-with-parent.cjs");
+    public static string ExitWithParentScript(string repositoryRoot) => Preload(repositoryRoot, "exit-with-parent.cjs");
+
+    // The node preloads live beside this class.
+    private static string Preload(string repositoryRoot, string file) => Path.Combine(repositoryRoot, "tests", "Backlinks.Testing", file);
 
     public ValueTask DisposeAsync()
     {

@@ -16,8 +16,7 @@ public class ShippedToolContentsTests
         typeof(ShippedToolContentsTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
 
     /// <summary>What the tool package carries of this repository: the CLI and the assemblies it loads.</summary>
-    private static readonly Assembly[] Shipped =
-        [typeof(BacklinksApp).Assembly, typeof(SandboxApi).Assembly, typeof(Backlinks.Domains.DomainName).Assembly];
+    private static readonly Assembly[] Shipped = CliProcess.RepositoryAssemblies;
 
     /// <summary>Types that exist for the tests and the benchmark only: every type of the test-support assembly.</summary>
     private static readonly string[] TestOnlyTypes =

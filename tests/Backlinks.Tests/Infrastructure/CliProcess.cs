@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Reflection;
 using System.Text;
 
 namespace Backlinks.Tests.Infrastructure;
@@ -15,19 +16,22 @@ public sealed class CliProcess : IAsyncDisposable
     /// </summary>
     public static string ToolPath { get; } = RepoPaths.Combine("artifacts", "cli", "Backlinks.Cli.dll");
 
+    /// <summary>What the tool carries of this repository: the CLI and the assemblies it loads.</summary>
+    public static readonly Assembly[] RepositoryAssemblies =
+        [typeof(Backlinks.Cli.BacklinksApp).Assembly, typeof(Backlinks.Sandbox.SandboxApi).Assembly, typeof(Backlinks.Domains.DomainName).Assembly];
+
     // A tool older than the build would test yesterday's code: say so rather than fail on what it lacks.
     private static readonly Lazy<string?> ToolProblem = new(() =>
     {
-        var fix = $"run ./test.sh, which publishes it (or see scripts/build-if-stale.sh for the dotnet publish command)";
+        const string Fix = "run ./test.sh, which publishes it (or see scripts/build-if-stale.sh for the dotnet publish command)";
         if (!File.Exists(ToolPath))
         {
-            return $"The backlinks tool is not published at {ToolPath}: {fix}.";
+            return $"The backlinks tool is not published at {ToolPath}: {Fix}.";
         }
         // Each of the repository's assemblies is compiled again only when it changed: compare them one by one.
-        var stale = new[] { typeof(Backlinks.Cli.BacklinksApp), typeof(Backlinks.Sandbox.SandboxApi), typeof(Backlinks.Domains.DomainName) }
-            .Select(t => t.Assembly.Location)
+        var stale = RepositoryAssemblies.Select(a => a.Location)
             .FirstOrDefault(built => File.GetLastWriteTimeUtc(Path.Combine(Path.GetDirectoryName(ToolPath)!, Path.GetFileName(built))) < File.GetLastWriteTimeUtc(built));
-        return stale is null ? null : $"The published backlinks tool ({ToolPath}) has an {Path.GetFileName(stale)} older than the build: {fix}.";
+        return stale is null ? null : $"The published backlinks tool ({ToolPath}) holds a {Path.GetFileName(stale)} older than the build: {Fix}.";
     });
 
     private readonly Process _process;

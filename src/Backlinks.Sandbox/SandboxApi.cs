@@ -267,7 +267,7 @@ public sealed class SandboxApi : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
-            // The host says it did not stop gracefully: it did not mean to.
+            // A stop asked to be at once may report that it was not graceful: that was the point.
         }
         await _app.DisposeAsync();
     }

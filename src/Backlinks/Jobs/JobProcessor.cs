@@ -131,15 +131,26 @@ public sealed partial class JobProcessor(
 
         job.MarkRunning(time.GetUtcNow());
         JobDelivery.TagJob(job);
-        BacklinksFetchResult result;
+        // Recorded before the call, on the row's ETag, so that an operator's cancel and the call never both
+        // happen: a cancel that lands first stops this attempt before it spends anything, and a cancel after
+        // this write finds the job running and is refused.
+        BacklinksFetchResult? result = null;
         try
         {
-            result = await api.GetBacklinksAsync(job.Domain, job.OnePerDomain, cancellationToken);
+            if (await delivery.ReplaceJobAsync(job, cancellationToken))
+            {
+                result = await api.GetBacklinksAsync(job.Domain, job.OnePerDomain, cancellationToken);
+            }
         }
         catch
         {
             await GiveBackAsync(job, reserved);
             throw;
+        }
+        if (result is null)
+        {
+            await GiveBackAsync(job, reserved);
+            return await RowChangedBeforeCallAsync(job, cancellationToken);
         }
         if (result is not (BacklinksFetched or BacklinksMalformed))
         {
@@ -178,6 +189,16 @@ public sealed partial class JobProcessor(
             default:
                 throw new InvalidOperationException($"Unhandled result {result.GetType().Name}.");
         }
+    }
+
+    private async Task<JobOutcome> RowChangedBeforeCallAsync(JobEntity job, CancellationToken cancellationToken)
+    {
+        var current = await jobs.GetAsync(job.GetJobId(), cancellationToken);
+        if (current?.Status == JobStatus.Cancelled)
+        {
+            return new JobOutcome(JobOutcomeKind.Cancelled, job.JobId, "cancelled by an operator before the call");
+        }
+        return new JobOutcome(JobOutcomeKind.RetryMessage, job.JobId, "the job row changed before the call");
     }
 
     private async Task GiveBackAsync(JobEntity job, CallReserved reserved)

@@ -108,7 +108,9 @@ public sealed partial class JobOperations(
             if (job is null || !job.IsCancellable())
             {
                 return Describe(job is null ? JobOperationOutcome.NotFound : JobOperationOutcome.Conflict, id, job,
-                    "cancelled", "only a queued or waiting job can be cancelled");
+                    "cancelled", job?.Status == JobStatus.Running
+                        ? "its API call is under way, and the job ends when the answer is stored"
+                        : "only a queued or waiting job can be cancelled");
             }
             job.MarkCancelled(time.GetUtcNow());
             if (await jobs.TryReplaceAsync(job, cancellationToken))

@@ -1,5 +1,6 @@
 using Backlinks.Jobs;
 using Backlinks.Operations;
+using Backlinks.Sandbox;
 using Backlinks.Tests.Infrastructure;
 using Backlinks.Throttling;
 
@@ -204,6 +205,51 @@ public sealed class JobOperationsTests(AzuriteFixture azurite) : IClassFixture<A
         Assert.Equal(JobOperationOutcome.Conflict, retried.Outcome);
         Assert.Equal(JobStatus.Cancelled, (await RowAsync(waiting))!.Status);
         Assert.Throws<InvalidOperationException>(() => (new JobEntity { JobId = "x", Status = JobStatus.Cancelled }).MarkRunning(TestPipeline.Start));
+    }
+
+    [Fact]
+    public async Task A_job_whose_call_is_under_way_cannot_be_cancelled_and_ends_with_its_answer()
+    {
+        var id = await SubmitOneAsync("inflight.com");
+        var answer = new TaskCompletionSource();
+        _pipeline.Api.Script(SandboxApi.Synthetic("inflight.com").HeldUntil(answer.Task));
+        var run = _pipeline.RunJobAsync(id);
+        await _pipeline.Api.WaitForCallsAsync(1);
+
+        var refused = await Operations.CancelAsync(id, CancellationToken.None);
+        answer.SetResult();
+
+        Assert.Equal(JobOperationOutcome.Conflict, refused.Outcome);
+        Assert.Equal($"job {id} is running and cannot be cancelled: its API call is under way, and the job ends when the answer is stored.", refused.Message);
+        Assert.Equal(JobOutcomeKind.Succeeded, (await run).Kind);
+        Assert.Equal(JobStatus.Succeeded, (await RowAsync(id))!.Status);
+    }
+
+    [Fact]
+    public async Task A_cancel_that_lands_between_the_jobs_read_and_its_call_stops_the_call_and_spends_nothing()
+    {
+        var id = await SubmitOneAsync("justintime.com");
+        var cancelled = 0;
+        // The cancel runs while the worker reserves its call: after it read the job row, before the call.
+        _pipeline.StorageRequests.InjectWhen(request =>
+        {
+            if (request.Resource == $"$batch:{_pipeline.Storage.ControlTable.Name}" && Interlocked.Exchange(ref cancelled, 1) == 0)
+            {
+                Assert.Equal(JobOperationOutcome.Done, Task.Run(() => Operations.CancelAsync(id, CancellationToken.None)).GetAwaiter().GetResult().Outcome);
+            }
+            return null;
+        });
+
+        var outcome = await _pipeline.RunJobAsync(id);
+
+        Assert.Equal(1, cancelled);
+        Assert.Equal(JobOutcomeKind.Cancelled, outcome.Kind);
+        Assert.Empty(_pipeline.Api.Calls);
+        Assert.Equal(JobStatus.Cancelled, (await RowAsync(id))!.Status);
+        // The reservation was given back: no credits on the ledger, and the pair is free for the next job.
+        Assert.Equal(0, await _pipeline.Get<CreditLedger>().SpentAsync(_pipeline.Time.GetUtcNow(), CancellationToken.None));
+        var next = await SubmitOneAsync("justintime.com", force: true);
+        Assert.Equal(JobOutcomeKind.Succeeded, (await _pipeline.RunJobAsync(next)).Kind);
     }
 
     [Fact]

@@ -18,10 +18,13 @@ public static class BacklinksApp
     internal static string[] VerboseAfterTheCommand(string[] args) =>
         args is [("-v" or "--verbose"), var command, ..] && !command.StartsWith('-') ? [.. args[1..], "-v"] : args;
 
-    public static async Task<int> RunAsync(string[] args, CliStreams streams, IConfiguration configuration, CancellationToken stopping)
+    /// <param name="stopping">The first Ctrl-C or SIGTERM: stop taking work, finish the jobs in hand.</param>
+    /// <param name="quitting">The second: give the jobs in hand back to the queue and quit.</param>
+    public static async Task<int> RunAsync(string[] args, CliStreams streams, IConfiguration configuration, CancellationToken stopping,
+        CancellationToken quitting = default)
     {
         args = VerboseAfterTheCommand(args);
-        var cli = new CliContext(streams, configuration);
+        var cli = new CliContext(streams, configuration) { Quitting = quitting };
         var services = new ServiceCollection();
         services.AddSingleton(cli);
         var app = new CommandApp(new TypeRegistrar(services));

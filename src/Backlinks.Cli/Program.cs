@@ -10,18 +10,33 @@ using Spectre.Console;
 var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
 var stderr = Terminal.For(Console.Error, Console.IsErrorRedirected);
 
-// Ctrl-C and SIGTERM (docker stop, systemd, timeout) alike: stop taking work and finish what is in hand.
-// A second one: the default, immediate exit.
+// Ctrl-C and SIGTERM (docker stop, systemd, timeout) alike. The first: stop taking work and finish what is in hand.
+// The second, for the commands with jobs in hand: quit now, but give their messages back first, so that no job
+// waits out a lease. Any other: the default, immediate exit.
 using var stopping = new CancellationTokenSource();
-// Only work and lookup have jobs in hand to finish; the others (submit waiting on stdin, the sandbox) just stop.
-var stoppingLine = args.FirstOrDefault(a => !a.StartsWith('-')) is "work" or "lookup" ? "Stopping after the jobs in hand…" : "Stopping…";
+using var quitting = new CancellationTokenSource();
+var command = args.FirstOrDefault(a => !a.StartsWith('-'));
+var handsJobsBack = command is "work" or "lookup";
+var signals = 0;
+var quitExitCode = 0;
 void Stop(PosixSignalContext signal)
 {
-    if (!stopping.IsCancellationRequested)
+    switch (Interlocked.Increment(ref signals))
     {
-        signal.Cancel = true;
-        stderr.MarkupLine($"[yellow]{stoppingLine} (Ctrl-C again to quit at once)[/]");
-        stopping.Cancel();
+        case 1:
+            signal.Cancel = true;
+            stderr.MarkupLine($"[yellow]{(handsJobsBack ? "Stopping after the jobs in hand…" : "Stopping…")} (Ctrl-C again to quit at once)[/]");
+            stopping.Cancel();
+            return;
+        case 2 when handsJobsBack:
+            signal.Cancel = true;
+            // What the shell reports for a process ended by the signal: 128 + its number.
+            quitExitCode = signal.Signal == PosixSignal.SIGTERM ? 143 : 130;
+            stderr.MarkupLine("[yellow]Quitting: the jobs in hand go back to the queue… (Ctrl-C again to exit at once)[/]");
+            quitting.Cancel();
+            // Giving the messages back takes one storage request each; storage that does not answer must not keep the process.
+            _ = Task.Delay(TimeSpan.FromSeconds(5)).ContinueWith(_ => Environment.Exit(quitExitCode), TaskScheduler.Default);
+            return;
     }
 }
 using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
@@ -38,4 +53,5 @@ var streams = new CliStreams(
         o.ColorBehavior = Console.IsErrorRedirected ? LoggerColorBehavior.Disabled : LoggerColorBehavior.Default;
     }).AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
 
-return await BacklinksApp.RunAsync(args, streams, configuration, stopping.Token);
+var exitCode = await BacklinksApp.RunAsync(args, streams, configuration, stopping.Token, quitting.Token);
+return quitting.IsCancellationRequested ? quitExitCode : exitCode;

@@ -53,19 +53,36 @@ internal sealed class LookupCommand(CliContext cli) : AsyncCommand<LookupCommand
         var processor = services.GetRequiredService<JobProcessor>(); // validates the API settings first
 
         // The same message and processor as a queued job; the job runs here instead of waiting for a worker
-        // (its row is written from the message, as for any job whose message arrives first).
+        // (its row is written from the message, as for any job whose message arrives first). The message is in
+        // the queue, held as a worker holds what it received: if this process dies, a worker finishes the job.
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
         var jobId = JobId.New(now);
         var message = JobMessage.ForNew(jobId, normalized.Domain!, settings.OnePerDomain, settings.Force, now);
-        var outcome = await processor.ProcessAsync(message.ToJson(), cancellationToken);
-        var action = MessageAction.For(outcome);
-        if (action.Kind != MessageActionKind.Complete)
+        var workerOptions = services.GetRequiredService<IOptions<QueueWorkerOptions>>().Value;
+        var jobsQueue = services.GetRequiredService<StorageClients>().JobsQueue;
+        var held = await services.GetRequiredService<JobQueue>().SendHeldAsync(message, workerOptions.ProcessingLease, cancellationToken);
+        JobOutcome outcome;
+        try
         {
-            // As the host would: the job goes to the queue for a worker's next try.
-            var retryDelay = action.Kind == MessageActionKind.Retry
-                ? services.GetRequiredService<IOptions<QueueWorkerOptions>>().Value.VisibilityTimeout
-                : action.Delay;
-            await services.GetRequiredService<JobQueue>().SendAsync(message, retryDelay, cancellationToken);
+            // A first Ctrl-C finishes the job in hand, as `work` does; a second gives it to the queue at once.
+            outcome = await processor.ProcessAsync(message.ToJson(), held.MessageId, cli.Quitting);
+        }
+        catch (OperationCanceledException) when (cli.Quitting.IsCancellationRequested)
+        {
+            await jobsQueue.UpdateMessageAsync(held.MessageId, held.PopReceipt, visibilityTimeout: TimeSpan.Zero, cancellationToken: CancellationToken.None);
+            cli.Error.WriteLine($"Quit. Job {jobId} went back to the queue: 'backlinks work --until-idle' finishes it.");
+            throw;
+        }
+        var action = MessageAction.For(outcome);
+        if (action.Kind == MessageActionKind.Complete)
+        {
+            await jobsQueue.DeleteMessageAsync(held.MessageId, held.PopReceipt, CancellationToken.None);
+        }
+        else
+        {
+            // As the host would: the job stays in the queue for a worker's next try.
+            var retryDelay = action.Kind == MessageActionKind.Retry ? workerOptions.VisibilityTimeout : action.Delay;
+            await jobsQueue.UpdateMessageAsync(held.MessageId, held.PopReceipt, visibilityTimeout: retryDelay, cancellationToken: CancellationToken.None);
         }
 
         var view = (await services.GetRequiredService<JobQueries>().GetJobAsync(jobId, cancellationToken))!;

@@ -57,7 +57,7 @@ internal sealed class WorkCommand(CliContext cli) : AsyncCommand<WorkCommand.Set
             _ => "Working the queue (Ctrl-C finishes the jobs in hand and stops)…",
         });
 
-        var run = worker.RunAsync(until, tally, cancellationToken, settings.Concurrency);
+        var run = worker.RunAsync(until, tally, cancellationToken, settings.Concurrency, cli.Quitting);
         if (cli.Error.Profile.Capabilities.Interactive)
         {
             // A live line for people at a terminal.
@@ -85,7 +85,11 @@ internal sealed class WorkCommand(CliContext cli) : AsyncCommand<WorkCommand.Set
         {
             throw new CliException(KeyRejectedMessage, "api_key_rejected");
         }
-        if (cancellationToken.IsCancellationRequested)
+        if (cli.Quitting.IsCancellationRequested)
+        {
+            cli.Error.WriteLine("Quit. The jobs in hand went back to the queue; the next run takes them up.");
+        }
+        else if (cancellationToken.IsCancellationRequested)
         {
             cli.Error.WriteLine("Stopped. Jobs not started are still queued.");
         }

@@ -27,6 +27,12 @@ public sealed class CliContext(CliStreams streams, IConfiguration configuration)
     /// <summary>Logs from Information up (-v) instead of Warning up.</summary>
     public bool Verbose { get; set; }
 
+    /// <summary>
+    /// A second Ctrl-C or SIGTERM: quit now. The jobs in hand are dropped and their messages given back at once,
+    /// so that none waits out its lease; the first signal (the command's own token) finishes them instead.
+    /// </summary>
+    public CancellationToken Quitting { get; init; }
+
     /// <summary>True once a result was written, so that a later error does not add a second JSON document.</summary>
     public bool WroteResult { get; set; }
 

@@ -1,3 +1,4 @@
+using Azure.Storage.Queues.Models;
 using Backlinks.Storage;
 
 namespace Backlinks.Jobs;
@@ -13,6 +14,13 @@ public sealed class JobQueue(StorageClients storage)
 
     public Task SendAsync(JobMessage message, TimeSpan? delay, CancellationToken cancellationToken) =>
         SendAsync(message.ToJson(), delay, cancellationToken);
+
+    /// <summary>
+    /// Sends the message of a job its sender runs now, out of sight for <paramref name="lease"/> as a received
+    /// message would be: should the sender die, a worker takes the job up after the lease.
+    /// </summary>
+    public async Task<SendReceipt> SendHeldAsync(JobMessage message, TimeSpan lease, CancellationToken cancellationToken) =>
+        (await storage.JobsQueue.SendMessageAsync(message.ToJson(), lease, NeverExpires, cancellationToken)).Value;
 
     /// <summary>Sends a message body as it is: how a runner re-sends a message it received.</summary>
     public async Task SendAsync(string body, TimeSpan? delay, CancellationToken cancellationToken)

@@ -14,7 +14,8 @@ namespace Backlinks.Worker;
 /// after <see cref="QueueWorkerOptions.VisibilityTimeout"/> when it failed transiently, and after
 /// <see cref="QueueWorkerOptions.MaxDequeueCount"/> deliveries copied to the poison queue and its job
 /// failed, as the poison function does in Azure. Messages are fetched up to 32 at a time. Stopping
-/// finishes the jobs in hand and gives the fetched, unstarted messages back at once.
+/// finishes the jobs in hand and gives the fetched, unstarted messages back at once; quitting drops the jobs in
+/// hand too and gives their messages back, so that none waits out its lease.
 /// </summary>
 public sealed partial class QueueWorker(
     StorageClients storage,
@@ -32,7 +33,9 @@ public sealed partial class QueueWorker(
     /// <param name="until">When to return on its own: never, once the queue is empty, or once nothing can run now.</param>
     /// <param name="stopping">Stop taking new messages; the jobs in hand are finished first.</param>
     /// <param name="concurrency">Jobs at once; <see cref="QueueWorkerOptions.Concurrency"/> when null.</param>
-    public async Task<WorkerTally> RunAsync(WorkUntil until, WorkerTally tally, CancellationToken stopping, int? concurrency = null)
+    /// <param name="quitting">Drop the jobs in hand and give their messages back at once (a second Ctrl-C).</param>
+    public async Task<WorkerTally> RunAsync(WorkUntil until, WorkerTally tally, CancellationToken stopping, int? concurrency = null,
+        CancellationToken quitting = default)
     {
         // A rejected API key stops the run as a stop request would: nothing can run until the key is fixed.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(stopping);
@@ -63,7 +66,7 @@ public sealed partial class QueueWorker(
                 if (fetched.TryDequeue(out var next))
                 {
                     // Jobs in hand are not cancelled by a stop: they finish, so no call is paid for and lost.
-                    inHand.Add(HandleAsync(next, tally));
+                    inHand.Add(HandleAsync(next, tally, quitting));
                     continue;
                 }
 
@@ -91,9 +94,13 @@ public sealed partial class QueueWorker(
         {
             // Stopping: fall through, give back what was not started and finish the jobs in hand.
         }
-        await Task.WhenAll(fetched.Select(m => storage.JobsQueue.UpdateMessageAsync(m.MessageId, m.PopReceipt, visibilityTimeout: TimeSpan.Zero)).Concat(inHand));
+        await Task.WhenAll(fetched.Select(GiveBackAsync).Concat(inHand));
         return tally;
     }
+
+    /// <summary>Makes a message this run holds visible again now, rather than after its lease.</summary>
+    private Task GiveBackAsync(QueueMessage message) =>
+        storage.JobsQueue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: TimeSpan.Zero);
 
     /// <summary>Fetches up to 32 messages, which wait here, leased, for a free slot; false when storage failed.</summary>
     private async Task<bool> TryReceiveAsync(Queue<QueueMessage> fetched, CancellationToken stopping)
@@ -156,13 +163,26 @@ public sealed partial class QueueWorker(
         }
     }
 
-    private async Task HandleAsync(QueueMessage message, WorkerTally tally)
+    private async Task HandleAsync(QueueMessage message, WorkerTally tally, CancellationToken quitting)
     {
         var body = message.Body.ToString();
         JobOutcome outcome;
         try
         {
-            outcome = await processor.ProcessAsync(body, message.MessageId, CancellationToken.None);
+            outcome = await processor.ProcessAsync(body, message.MessageId, quitting);
+        }
+        catch (OperationCanceledException) when (quitting.IsCancellationRequested)
+        {
+            // Quitting: the next delivery takes the job from where its row and any stored answer left it.
+            try
+            {
+                await GiveBackAsync(message);
+            }
+            catch (Exception e) when (StorageFaults.IsTransient(e))
+            {
+                LogUnsettled(logger, null, e.Message);
+            }
+            return;
         }
         catch (Exception e)
         {

@@ -70,4 +70,53 @@ public sealed class CliProcessSignalTests(AzuriteFixture azurite) : CliProcessTe
         var visible = await Pipeline.Storage.JobsQueue.PeekMessagesAsync(32);
         Assert.Equal(19, visible.Value.Length);
     }
+
+    [Fact]
+    public async Task A_second_sigterm_quits_work_with_143_and_gives_the_job_in_hand_back_at_once()
+    {
+        Assert.Equal(ExitCodes.Ok, (await RunAsync("a.com\nb.com"u8.ToArray(), "submit", "-")).ExitCode);
+        var answer = new TaskCompletionSource();
+        Pipeline.Api.Script(SandboxApi.Synthetic("a.com").HeldUntil(answer.Task));
+
+        await using var work = CliProcess.Start(Pipeline.Settings, "work", "--concurrency", "1");
+        await Pipeline.Api.WaitForCallsAsync(1).WaitAsync(TimeSpan.FromSeconds(60));
+        work.Signal("TERM");
+        await work.WaitForStderrAsync("Stopping after the jobs in hand", TimeSpan.FromSeconds(20));
+        work.Signal("TERM");
+        var run = await work.WaitAsync(TimeSpan.FromSeconds(10));
+        answer.SetResult();
+
+        Assert.Equal(143, run.ExitCode);
+        Assert.Contains("Quitting: the jobs in hand go back to the queue", run.Stderr);
+        // The job in hand's message is visible again now, with the one not started: neither waits out its lease.
+        Assert.Equal(2, (await Pipeline.Storage.JobsQueue.PeekMessagesAsync(32)).Value.Length);
+    }
+
+    [Fact]
+    public async Task A_killed_lookup_leaves_its_job_in_the_queue_for_a_worker_after_the_lease()
+    {
+        var answer = new TaskCompletionSource();
+        Pipeline.Api.Script(SandboxApi.Synthetic("killed.com").HeldUntil(answer.Task));
+        var settings = new Dictionary<string, string?>(Pipeline.Settings) { ["Queue:ProcessingLease"] = "00:00:02" };
+
+        await using (var lookup = CliProcess.Start(settings, "lookup", "killed.com"))
+        {
+            await Pipeline.Api.WaitForCallsAsync(1).WaitAsync(TimeSpan.FromSeconds(60));
+            lookup.Signal("KILL");
+            await lookup.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        answer.SetResult();
+
+        Assert.Equal(1, await QueuedAsync());
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while ((await Pipeline.Storage.JobsQueue.PeekMessagesAsync(32)).Value.Length == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the killed lookup's message did not come back after its lease");
+            await Task.Delay(100);
+        }
+        Assert.Equal(ExitCodes.Ok, (await CliRunner.RunAsync(Pipeline, "work", "--until-empty")).ExitCode);
+        var job = Assert.Single(await Pipeline.Storage.JobsTable.QueryAsync<Backlinks.Jobs.JobEntity>().ToListAsync());
+        Assert.Equal(("killed.com", Backlinks.Jobs.JobStatus.Succeeded), (job.Domain, job.Status));
+        Assert.Equal(0, await QueuedAsync());
+    }
 }

@@ -132,6 +132,64 @@ public sealed class WorkAndLookupCommandTests(AzuriteFixture azurite) : IClassFi
     }
 
     [Fact]
+    public async Task Quitting_work_gives_the_job_in_hand_back_at_once_and_the_next_run_finishes_it()
+    {
+        await SubmitAsync("first.com", "second.com");
+        var gate = new TaskCompletionSource();
+        _pipeline.Api.Script(SandboxDomainAnswer("first.com").HeldUntil(gate.Task));
+        using var stopping = new CancellationTokenSource();
+        using var quitting = new CancellationTokenSource();
+
+        var work = CliRunner.RunAsync(_pipeline, stopping.Token, quitting.Token, "work", "--concurrency", "1");
+        await _pipeline.Api.WaitForCallsAsync(1);
+        stopping.Cancel();          // Ctrl-C while a call is in flight
+        quitting.Cancel();          // and again: quit now
+        var run = await work.WaitAsync(TimeSpan.FromSeconds(30));
+        gate.SetResult();
+
+        Assert.Equal(ExitCodes.Ok, run.ExitCode);
+        Assert.Contains("Quit. The jobs in hand went back to the queue; the next run takes them up.", run.Stderr);
+        // Both messages are visible now, the job in hand's included: none waits out its 10-minute lease.
+        Assert.Equal(2, (await _pipeline.Storage.JobsQueue.PeekMessagesAsync(32)).Value.Length);
+        Assert.Contains(await JobsAsync(), j => j.Domain == "first.com" && j.Status == JobStatus.Running);
+
+        Assert.Equal(ExitCodes.Ok, (await CliRunner.RunAsync(_pipeline, "work", "--until-empty")).ExitCode);
+        Assert.All(await JobsAsync(), j => Assert.Equal(JobStatus.Succeeded, j.Status));
+        // The dropped call's credits were given back: only the two calls that stored an answer are on the ledger.
+        Assert.Equal(6, await _pipeline.Get<Backlinks.Throttling.CreditLedger>().SpentAsync(DateTimeOffset.UtcNow, CancellationToken.None));
+        Assert.Equal(0, await QueuedAsync());
+    }
+
+    [Fact]
+    public async Task A_lookup_keeps_its_job_in_the_queue_while_it_runs_and_quitting_gives_it_to_a_worker_at_once()
+    {
+        var gate = new TaskCompletionSource();
+        _pipeline.Api.Script(SandboxDomainAnswer("first.com").HeldUntil(gate.Task));
+        using var stopping = new CancellationTokenSource();
+        using var quitting = new CancellationTokenSource();
+
+        var lookup = CliRunner.RunAsync(_pipeline, stopping.Token, quitting.Token, "lookup", "first.com");
+        await _pipeline.Api.WaitForCallsAsync(1);
+        // Held while the lookup runs it: a worker would take it up should this process die.
+        Assert.Equal(1, await QueuedAsync());
+        Assert.Empty((await _pipeline.Storage.JobsQueue.PeekMessagesAsync(32)).Value);
+        stopping.Cancel();
+        quitting.Cancel();
+        var run = await lookup.WaitAsync(TimeSpan.FromSeconds(30));
+        gate.SetResult();
+
+        Assert.Equal(ExitCodes.Error, run.ExitCode);
+        Assert.Matches("Quit. Job [0-9a-f-]+ went back to the queue: 'backlinks work --until-idle' finishes it.", run.Stderr);
+        Assert.Single((await _pipeline.Storage.JobsQueue.PeekMessagesAsync(32)).Value);
+        Assert.Equal(ExitCodes.Ok, (await CliRunner.RunAsync(_pipeline, "work", "--until-empty")).ExitCode);
+        Assert.Equal(JobStatus.Succeeded, Assert.Single(await JobsAsync()).Status);
+
+        // A lookup that ends takes its message out of the queue.
+        Assert.Equal(ExitCodes.Ok, (await CliRunner.RunAsync(_pipeline, "lookup", "second.com")).ExitCode);
+        Assert.Equal(0, await QueuedAsync());
+    }
+
+    [Fact]
     public async Task Lookup_fetches_now_prints_the_metrics_and_where_the_raw_json_is()
     {
         var run = await CliRunner.RunAsync(_pipeline, "lookup", "https://www.Example.com/");

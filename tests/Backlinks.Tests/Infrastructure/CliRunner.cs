@@ -23,9 +23,17 @@ public static class CliRunner
         CancellationToken stopping, params string[] args) =>
         RunAsync(pipeline.Settings, overrides, Encoding.UTF8.GetBytes(stdin), stopping, args);
 
+    /// <summary>Runs with a first (<paramref name="stopping"/>) and a second (<paramref name="quitting"/>) Ctrl-C to come.</summary>
+    public static Task<CliRun> RunAsync(TestPipeline pipeline, CancellationToken stopping, CancellationToken quitting, params string[] args) =>
+        RunAsync(pipeline.Settings, new Dictionary<string, string?>(), [], stopping, quitting, args);
+
     /// <summary>Runs with <paramref name="settings"/> as the whole environment and raw bytes on stdin.</summary>
-    public static async Task<CliRun> RunAsync(IReadOnlyDictionary<string, string?> settings, IDictionary<string, string?> overrides, byte[] stdin,
-        CancellationToken stopping, params string[] args)
+    public static Task<CliRun> RunAsync(IReadOnlyDictionary<string, string?> settings, IDictionary<string, string?> overrides, byte[] stdin,
+        CancellationToken stopping, params string[] args) =>
+        RunAsync(settings, overrides, stdin, stopping, CancellationToken.None, args);
+
+    private static async Task<CliRun> RunAsync(IReadOnlyDictionary<string, string?> settings, IDictionary<string, string?> overrides, byte[] stdin,
+        CancellationToken stopping, CancellationToken quitting, string[] args)
     {
         var environment = new Dictionary<string, string?>(settings);
         foreach (var (key, value) in overrides)
@@ -36,7 +44,7 @@ public static class CliRunner
         var stderr = new TestConsole().Width(200);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(environment).Build();
         using var input = new MemoryStream(stdin);
-        var exitCode = await BacklinksApp.RunAsync(args, new CliStreams(stdout, stderr, input), configuration, stopping);
+        var exitCode = await BacklinksApp.RunAsync(args, new CliStreams(stdout, stderr, input), configuration, stopping, quitting);
         return new CliRun(exitCode, stdout.Output, stderr.Output);
     }
 }

@@ -93,13 +93,16 @@ public sealed class AzuriteProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var azurite = new AzuriteProcess(process, ports,
-            $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};" +
-            $"BlobEndpoint=http://127.0.0.1:{ports[0]}/devstoreaccount1;" +
-            $"QueueEndpoint=http://127.0.0.1:{ports[1]}/devstoreaccount1;" +
-            $"TableEndpoint=http://127.0.0.1:{ports[2]}/devstoreaccount1;");
+        var azurite = new AzuriteProcess(process, ports, ConnectionStringFor(ports[0], ports[1], ports[2]));
         return (azurite, errors);
     }
+
+    /// <summary>The development account's connection string for these loopback ports (whatever listens there).</summary>
+    public static string ConnectionStringFor(int blobPort, int queuePort, int tablePort) =>
+        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};" +
+        $"BlobEndpoint=http://127.0.0.1:{blobPort}/devstoreaccount1;" +
+        $"QueueEndpoint=http://127.0.0.1:{queuePort}/devstoreaccount1;" +
+        $"TableEndpoint=http://127.0.0.1:{tablePort}/devstoreaccount1;";
 
     /// <summary>The node preload that ends a process when the one that started it (and holds its stdin) is gone.</summary>
     public static string ExitWithParentScript(string repositoryRoot) => Preload(repositoryRoot, "exit-with-parent.cjs");

@@ -68,6 +68,7 @@ public sealed class CliContext(CliStreams streams, IConfiguration configuration)
             // status already says what happened, so on the console those are for -v only.
             logging.AddFilter<ConsoleLoggerProvider>("Polly", Verbose ? LogLevel.Information : LogLevel.Critical);
         });
+        services.AddSingleton<Azure.Core.Pipeline.HttpPipelinePolicy>(new StorageWaitNotice(line => Error.WriteLine(line)));
         services.AddBacklinksPipeline(configuration);
         var provider = CliTelemetry.BuildWithTelemetry(services, configuration);
         try

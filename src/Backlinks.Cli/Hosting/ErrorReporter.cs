@@ -49,6 +49,9 @@ internal static partial class ErrorReporter
         CommandParseException or CommandRuntimeException => ("usage", Usage(WithoutPlaceholder(exception.Message), command), ExitCodes.Error),
         OptionsValidationException options => ("configuration", string.Join(" ", options.Failures), ExitCodes.Error),
         _ when IsUnreachable(exception) => ("storage_unreachable", Unreachable(configuration), ExitCodes.Error),
+        // Every try ran out of its network timeout (the command's own token was not cancelled: that is a stop).
+        AggregateException aggregate when aggregate.InnerExceptions.All(e => e is OperationCanceledException) =>
+            ("storage_unreachable", $"storage takes connections but did not answer: each of {StorageClients.Tries} tries timed out. Check AzureWebJobsStorage and the network (Storage__NetworkTimeout sets how long a try waits).", ExitCodes.Error),
         // A setting that cannot be parsed: a connection string not of the form name=value, a number that is not one.
         FormatException format => ("configuration", $"a setting could not be read: {format.Message} Check AzureWebJobsStorage.", ExitCodes.Error),
         InvalidOperationException invalid when invalid.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal)

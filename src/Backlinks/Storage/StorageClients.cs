@@ -25,9 +25,10 @@ public sealed class StorageClients
     {
         var names = options.Value;
         var extra = policies.ToList();
-        var queueOptions = Configure(new QueueClientOptions { MessageEncoding = MessageEncoding }, names.RetryDelay, extra);
-        var blobOptions = Configure(new BlobClientOptions(), names.RetryDelay, extra);
-        var tableOptions = Configure(new TableClientOptions(), names.RetryDelay, extra);
+        var queueOptions = Configure(new QueueClientOptions { MessageEncoding = MessageEncoding }, names.RetryDelay, names.NetworkTimeout, extra);
+        var blobOptions = Configure(new BlobClientOptions(), names.RetryDelay, names.NetworkTimeout, extra);
+        blobOptions.AddPolicy(new UploadTimeout(), HttpPipelinePosition.PerCall);
+        var tableOptions = Configure(new TableClientOptions(), names.RetryDelay, names.NetworkTimeout, extra);
         var (queues, blobs, tables) = connection.ConnectionString is { } connectionString
             ? (new QueueServiceClient(connectionString, queueOptions),
                new BlobServiceClient(connectionString, blobOptions),
@@ -52,17 +53,39 @@ public sealed class StorageClients
 
     // Storage blips are retried a few times within seconds; an unreachable account fails within
     // about 5 s instead of the SDK's default minute, so callers (and people at the CLI) hear of it.
-    private static T Configure<T>(T options, TimeSpan retryDelay, IReadOnlyList<HttpPipelinePolicy> policies)
+    private static T Configure<T>(T options, TimeSpan retryDelay, TimeSpan networkTimeout, IReadOnlyList<HttpPipelinePolicy> policies)
         where T : ClientOptions
     {
-        options.Retry.MaxRetries = 3;
+        options.Retry.MaxRetries = Tries - 1;
         options.Retry.Delay = retryDelay;
         options.Retry.MaxDelay = retryDelay * 8;
+        options.Retry.NetworkTimeout = networkTimeout;
         foreach (var policy in policies)
         {
             options.AddPolicy(policy, HttpPipelinePosition.PerRetry);
         }
         return options;
+    }
+
+    /// <summary>How many times a storage request is sent before it fails: the first try and three retries.</summary>
+    public const int Tries = 4;
+
+    /// <summary>
+    /// A raw answer of several megabytes must have time to upload: a blob request with a body that is not small
+    /// gets the SDK's own 100 s a try, not <see cref="StorageOptions.NetworkTimeout"/>.
+    /// </summary>
+    private sealed class UploadTimeout : HttpPipelineSynchronousPolicy
+    {
+        private const long SmallBody = 64 * 1024;
+        private static readonly TimeSpan LargeTransfer = TimeSpan.FromSeconds(100);
+
+        public override void OnSendingRequest(HttpMessage message)
+        {
+            if (message.Request.Content is { } content && !(content.TryComputeLength(out var length) && length <= SmallBody))
+            {
+                message.NetworkTimeout = LargeTransfer;
+            }
+        }
     }
 
     public StorageConnection Connection { get; }

@@ -53,6 +53,13 @@ public sealed partial class StorageOptions
     /// </summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// How long one try of a storage request waits for an answer (or for each read of a body). Requests are small,
+    /// so storage that takes connections and never answers is reported in under a minute (four tries), not after the
+    /// SDK's 100 s a try. An upload keeps the SDK's 100 s: a raw answer of several megabytes must have time to go.
+    /// </summary>
+    public TimeSpan NetworkTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     public IEnumerable<(string Setting, string Name)> Tables =>
     [
         (nameof(MetricsTable), MetricsTable),
@@ -96,6 +103,10 @@ public sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
         if (o.RetryDelay <= TimeSpan.Zero || o.RetryDelay > TimeSpan.FromMinutes(1))
         {
             failures.Add($"Storage__RetryDelay '{o.RetryDelay}' must be more than zero and at most a minute.");
+        }
+        if (o.NetworkTimeout <= TimeSpan.Zero || o.NetworkTimeout > TimeSpan.FromMinutes(10))
+        {
+            failures.Add($"Storage__NetworkTimeout '{o.NetworkTimeout}' must be more than zero and at most 10 minutes.");
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -35,6 +35,27 @@ public sealed class CliProcessTests(AzuriteFixture azurite) : CliProcessTestBase
     }
 
     [Fact]
+    public async Task Storage_that_never_answers_is_said_on_stderr_while_waiting_and_ends_in_one_error()
+    {
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start(); // the kernel accepts the connections; nothing ever answers
+        var port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+        var settings = new Dictionary<string, string?>(Pipeline.Settings)
+        {
+            ["AzureWebJobsStorage"] = Backlinks.Testing.AzuriteProcess.ConnectionStringFor(port, port, port),
+            ["Storage:NetworkTimeout"] = "00:00:00.300",
+        };
+
+        var run = await CliProcess.RunAsync(settings, [], "status", "--json");
+
+        Assert.Equal(ExitCodes.Error, run.ExitCode);
+        Assert.Equal("storage_unreachable", JsonDocument.Parse(run.Stdout).RootElement.GetProperty("error").GetString());
+        var lines = run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith($"waiting for storage: 127.0.0.1:{port} did not answer in time (try 1 of 4)", lines[0]);
+        Assert.StartsWith("error: storage takes connections but did not answer", lines[^1]);
+    }
+
+    [Fact]
     public async Task Csv_on_stdin_and_the_same_file_queue_the_same_domains_and_piped_output_is_not_wrapped()
     {
         var longDomain = new string('a', 60) + ".example.com";

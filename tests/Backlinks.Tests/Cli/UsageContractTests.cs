@@ -86,6 +86,35 @@ public class UsageContractTests
     }
 
     [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Storage_that_takes_connections_and_never_answers_is_said_while_waiting_then_one_error(bool json)
+    {
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start(); // the kernel accepts the connections; nothing ever answers
+        var port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+        var settings = new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = Backlinks.Testing.AzuriteProcess.ConnectionStringFor(port, port, port),
+            ["Storage:RetryDelay"] = "00:00:00.010",
+            ["Storage:NetworkTimeout"] = "00:00:00.300",
+        };
+
+        var run = await CliRunner.RunAsync(settings, new Dictionary<string, string?>(), [], CancellationToken.None, json ? ["status", "--json"] : ["status"]);
+
+        Assert.Equal(ExitCodes.Error, run.ExitCode);
+        var lines = run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal($"waiting for storage: 127.0.0.1:{port} did not answer in time (try 1 of 4); trying again.", lines[0].Trim());
+        const string message = "storage takes connections but did not answer: each of 4 tries timed out. Check AzureWebJobsStorage and the network (Storage__NetworkTimeout sets how long a try waits).";
+        Assert.Equal($"error: {message}", lines[^1].Trim());
+        if (json)
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(run.Stdout);
+            Assert.Equal(("storage_unreachable", message), (document.RootElement.GetProperty("error").GetString(), document.RootElement.GetProperty("message").GetString()));
+        }
+    }
+
+    [Theory]
     [InlineData("AzureWebJobsStorage", "garbage", "a setting could not be read: Settings must be of the form")]
     public async Task A_setting_that_cannot_be_read_is_one_configuration_line_not_a_stack_trace(string setting, string value, string message)
     {

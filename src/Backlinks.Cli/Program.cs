@@ -17,18 +17,18 @@ using var stopping = new CancellationTokenSource();
 using var quitting = new CancellationTokenSource();
 var command = args.FirstOrDefault(a => !a.StartsWith('-'));
 var handsJobsBack = command is "work" or "lookup";
-var signals = 0;
+var signals = new StopSignals(handsJobsBack, TimeProvider.System);
 var quitExitCode = 0;
 void Stop(PosixSignalContext signal)
 {
-    switch (Interlocked.Increment(ref signals))
+    switch (signals.Next())
     {
-        case 1:
+        case StopRequest.Stop:
             signal.Cancel = true;
             stderr.MarkupLine($"[yellow]{(handsJobsBack ? "Stopping after the jobs in hand…" : "Stopping…")} (Ctrl-C again to quit at once)[/]");
             stopping.Cancel();
-            return;
-        case 2 when handsJobsBack:
+            break;
+        case StopRequest.Quit:
             signal.Cancel = true;
             // What the shell reports for a process ended by the signal: 128 + its number.
             quitExitCode = signal.Signal == PosixSignal.SIGTERM ? 143 : 130;
@@ -36,7 +36,12 @@ void Stop(PosixSignalContext signal)
             quitting.Cancel();
             // Giving the messages back takes one storage request each; storage that does not answer must not keep the process.
             _ = Task.Delay(TimeSpan.FromSeconds(5)).ContinueWith(_ => Environment.Exit(quitExitCode), TaskScheduler.Default);
-            return;
+            break;
+        case StopRequest.Copy:
+            signal.Cancel = true;
+            break;
+        case StopRequest.ExitNow:
+            break;
     }
 }
 using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);

@@ -47,19 +47,29 @@ public sealed class CliProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the tool with <paramref name="environment"/> as its only settings (no inherited DomDetailer or storage variables).</summary>
-    public static CliProcess Start(IReadOnlyDictionary<string, string?> environment, params string[] args)
+    public static CliProcess Start(IReadOnlyDictionary<string, string?> environment, params string[] args) => Start(environment, [], args);
+
+    /// <summary>Runs the tool under coreutils' <c>timeout</c>, which signals it after <paramref name="after"/> (and its process group too).</summary>
+    public static CliProcess StartUnderTimeout(IReadOnlyDictionary<string, string?> environment, TimeSpan after, params string[] args) =>
+        Start(environment, ["timeout", "-s", "TERM", after.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)], args);
+
+    private static CliProcess Start(IReadOnlyDictionary<string, string?> environment, string[] wrapper, string[] args)
     {
         if (ToolProblem.Value is { } problem)
         {
             throw new InvalidOperationException(problem);
         }
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(wrapper.Length > 0 ? wrapper[0] : "dotnet")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var arg in wrapper.Skip(1).Append(wrapper.Length > 0 ? "dotnet" : null).OfType<string>())
+        {
+            start.ArgumentList.Add(arg);
+        }
         start.ArgumentList.Add(ToolPath);
         foreach (var arg in args)
         {

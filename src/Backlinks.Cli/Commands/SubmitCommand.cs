@@ -131,7 +131,7 @@ internal sealed class SubmitCommand(CliContext cli) : AsyncCommand<SubmitCommand
             var rejected = new Table().Border(TableBorder.Rounded).AddColumn(new TableColumn("Line").RightAligned()).AddColumn("Input").AddColumn("Rejected because");
             foreach (var item in response.Rejected)
             {
-                rejected.AddRow(item.Line?.ToString() ?? "", Display.Markup(item.Input), Display.Markup(item.Reason));
+                rejected.AddRow(item.Line?.ToString() ?? "", Display.InputMarkup(item.Input), Display.Markup(item.Reason));
             }
             console.Write(rejected);
         }
@@ -140,7 +140,7 @@ internal sealed class SubmitCommand(CliContext cli) : AsyncCommand<SubmitCommand
             var duplicates = new Table().Border(TableBorder.Rounded).AddColumn(new TableColumn("Line").RightAligned()).AddColumn("Input").AddColumn("Same domain as before");
             foreach (var item in response.Duplicates)
             {
-                duplicates.AddRow(item.Line?.ToString(CultureInfo.InvariantCulture) ?? "", Display.Markup(item.Input), Display.Markup(item.Domain));
+                duplicates.AddRow(item.Line?.ToString(CultureInfo.InvariantCulture) ?? "", Display.InputMarkup(item.Input), Display.Markup(item.Domain));
             }
             console.Write(duplicates);
         }

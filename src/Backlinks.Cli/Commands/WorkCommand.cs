@@ -99,7 +99,7 @@ internal sealed class WorkCommand(CliContext cli) : AsyncCommand<WorkCommand.Set
         }
         if (tally.Failed > 0)
         {
-            cli.Error.MarkupLine($"[red]{tally.Failed} jobs failed[/]: 'backlinks status JOBID' shows why.");
+            cli.Error.MarkupLine($"[red]{Display.Count(tally.Failed, "job")} failed[/]: 'backlinks status JOBID' shows why.");
             return ExitCodes.SomeJobsFailed;
         }
         return ExitCodes.Ok;
@@ -122,8 +122,8 @@ internal sealed class WorkCommand(CliContext cli) : AsyncCommand<WorkCommand.Set
         var waits = tally.WaitingByReason();
         var why = waits.Count > 0 ? $" ({string.Join("; ", waits.Select(w => $"{w.Jobs} {WaitingReporter.Reason(w.Reason)}"))})" : "";
         cli.Error.WriteLine(due is { } next
-            ? $"Idle: {left} messages are delayed{why}; the next is due at {WaitingReporter.Time(next)}. Run 'backlinks work --until-idle' again then."
-            : $"Idle: {left} messages are delayed or in another worker's hands{why}; 'backlinks status' shows why jobs wait.");
+            ? $"Idle: {Display.Count(left, "message")} delayed{why}; the next is due at {WaitingReporter.Time(next)}. Run 'backlinks work --until-idle' again then."
+            : $"Idle: {Display.Count(left, "message")} delayed or in another worker's hands{why}; 'backlinks status' shows why jobs wait.");
     }
 
     /// <summary>Messages in the jobs queue, visible or delayed.</summary>

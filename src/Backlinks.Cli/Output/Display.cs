@@ -40,6 +40,21 @@ internal static class Display
     /// <summary><see cref="Safe"/>, then escaped for Spectre markup: for text inside MarkupLine and table cells.</summary>
     public static string Markup(string text) => Spectre.Console.Markup.Escape(Safe(text));
 
+    /// <summary>"1 job", "2 jobs": a count with its noun.</summary>
+    public static string Count(int count, string noun) =>
+        count.ToString(CultureInfo.InvariantCulture) + " " + (count == 1 ? noun : noun + "s");
+
+    /// <summary>The longest input line shown whole: a domain has at most 253 characters.</summary>
+    public const int LongestInputShown = 260;
+
+    /// <summary>
+    /// <see cref="Markup"/> of a submitted line, its start only when it is longer than any domain: a rejected
+    /// line of a megabyte is not printed whole (--json keeps it whole).
+    /// </summary>
+    public static string InputMarkup(string input) => input.Length <= LongestInputShown
+        ? Markup(input)
+        : Markup(input[..80]) + Spectre.Console.Markup.Escape($"… ({input.Length.ToString("N0", CultureInfo.InvariantCulture)} characters)");
+
     private static bool NeedsEscape(char c) =>
         char.IsControl(c) || c is >= '\u202a' and <= '\u202e' or >= '\u2066' and <= '\u2069' or '\u200e' or '\u200f' or '\u061c';
 }

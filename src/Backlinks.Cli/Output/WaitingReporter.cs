@@ -39,11 +39,11 @@ internal sealed class WaitingReporter(WorkerTally tally, TimeProvider time, Func
     {
         if (waits.Count == 0)
         {
-            var messages = queued is { } count ? $"the queue holds {count} messages, delayed or in other hands" : "the queue could not be read";
+            var messages = queued is { } count ? $"the queue holds {Display.Count(count, "message")}, delayed or in other hands" : "the queue could not be read";
             return $"waiting: no job could run in the last {quiet.TotalSeconds:0} s; {messages}.";
         }
         var reasons = waits.Select(w => $"{w.Jobs} {Reason(w.Reason)}{(w.NextDueUtc is { } due ? $" until {Time(due)}" : "")}");
-        return $"waiting: {waits.Sum(w => w.Jobs)} jobs: {string.Join("; ", reasons)}. Ctrl-C stops; the jobs stay queued.";
+        return $"waiting: {Display.Count(waits.Sum(w => w.Jobs), "job")}: {string.Join("; ", reasons)}. Ctrl-C stops; the jobs stay queued.";
     }
 
     /// <summary>A wait reason in words, with its code for searching the docs.</summary>

@@ -82,7 +82,7 @@ public static class LookupRequestParser
         }
         catch (DecoderFallbackException)
         {
-            return ParsedSubmission.Refused(SubmissionProblem.BadRequest("invalid_encoding", "The body is not valid UTF-8 text."));
+            return ParsedSubmission.Refused(SubmissionProblem.BadRequest("invalid_encoding", "The input is not valid UTF-8 text."));
         }
         text = text.TrimStart('\uFEFF');
 
@@ -96,7 +96,7 @@ public static class LookupRequestParser
         {
             if (request.Inputs.Count == 0)
             {
-                return ParsedSubmission.Refused(SubmissionProblem.BadRequest("no_domains", "The body holds no domain."));
+                return ParsedSubmission.Refused(SubmissionProblem.BadRequest("no_domains", "The input holds no domain."));
             }
             if (request.Inputs.Count > SubmissionLimits.MaxDomains)
             {
@@ -108,7 +108,7 @@ public static class LookupRequestParser
     }
 
     public static SubmissionProblem TooLarge() => new(413, "body_too_large",
-        $"The body is larger than {SubmissionLimits.MaxBodyBytes} bytes; split the list.");
+        $"The input is larger than {SubmissionLimits.MaxBodyBytes} bytes; split the list.");
 
     private static bool LooksLikeJson(ReadOnlySpan<byte> body)
     {
@@ -211,7 +211,7 @@ public static class LookupRequestParser
         catch (JsonException e)
         {
             return ParsedSubmission.Refused(SubmissionProblem.BadRequest("malformed_json",
-                $"The body is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1})."));
+                $"The input is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1})."));
         }
 
         using (document)
@@ -220,7 +220,7 @@ public static class LookupRequestParser
             if (root.ValueKind != JsonValueKind.Object)
             {
                 return ParsedSubmission.Refused(SubmissionProblem.BadRequest("malformed_json",
-                    "The body must be a JSON object: {\"domain\": \"…\"} or {\"domains\": [\"…\"]}."));
+                    "The input must be a JSON object: {\"domain\": \"…\"} or {\"domains\": [\"…\"]}."));
             }
 
             if (!TryReadFlag(root, "onePerDomain", out var onePerDomain, out var problem) ||

@@ -76,7 +76,7 @@ public sealed class CliContractTests(AzuriteFixture azurite) : IClassFixture<Azu
         var watched = await RunAsync(body, "watch", "add", "-", "--json");
 
         Assert.Equal(ExitCodes.NothingSubmitted, fromStdin.ExitCode);
-        Assert.Equal("error: The body is not valid UTF-8 text.", fromStdin.Stderr.Trim());
+        Assert.Equal("error: The input is not valid UTF-8 text.", fromStdin.Stderr.Trim());
         Assert.Equal(fromFile.Stderr, fromStdin.Stderr);
         Assert.Equal(0, await QueuedAsync());
         // watch add reads input as submit does, and refuses it alike.
@@ -184,7 +184,7 @@ public sealed class CliContractTests(AzuriteFixture azurite) : IClassFixture<Azu
 
         Assert.Equal(ExitCodes.SomeJobsFailed, run.ExitCode);
         Assert.Matches(@"│\s+1 │\s+0 │\s+1 │", run.Stdout);
-        Assert.Contains("1 jobs failed", run.Stderr);
+        Assert.Contains("1 job failed", run.Stderr);
     }
 
     [Fact]
@@ -197,7 +197,7 @@ public sealed class CliContractTests(AzuriteFixture azurite) : IClassFixture<Azu
         Assert.Equal(ExitCodes.Ok, run.ExitCode);
         // One succeeded, one waits out the out-of-credits pause (15 min by default): it is left queued, not waited on.
         Assert.Matches(@"│\s+1 │\s+1 │\s+0 │", run.Stdout);
-        Assert.Matches(@"Idle: 1 messages are delayed \(1 out of credits \(out_of_credits\)\); the next is due at \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ", run.Stderr);
+        Assert.Matches(@"Idle: 1 message delayed \(1 out of credits \(out_of_credits\)\); the next is due at \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ", run.Stderr);
         Assert.Equal(1, await QueuedAsync());
     }
 

@@ -15,4 +15,13 @@ public class DisplayTests
 
     [Fact]
     public void Markup_escapes_spectre_markup_too() => Assert.Equal(@"[[red]]\x1b", Display.Markup("[red]\u001b"));
+
+    [Fact]
+    public void A_submitted_line_longer_than_any_domain_is_shown_by_its_start_and_its_length()
+    {
+        var domain = new string('a', 250) + ".com";
+        Assert.Equal(domain, Display.InputMarkup(domain));
+        Assert.Equal(new string('x', 80) + "… (900,000 characters)", Display.InputMarkup(new string('x', 900_000)));
+        Assert.Equal(@"\x1b" + new string('x', 79) + "… (300 characters)", Display.InputMarkup("\u001b" + new string('x', 299)));
+    }
 }

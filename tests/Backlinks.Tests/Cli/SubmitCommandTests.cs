@@ -40,6 +40,16 @@ public sealed class SubmitCommandTests(AzuriteFixture azurite) : IClassFixture<A
     }
 
     [Fact]
+    public async Task A_rejected_line_of_900_kb_is_shown_by_its_start_and_length_not_whole()
+    {
+        var run = await CliRunner.RunAsync(_pipeline, "submit", File("huge.txt", "example.com\n" + new string('x', 900_000) + "\n"));
+
+        Assert.Equal(ExitCodes.SomeRejected, run.ExitCode);
+        Assert.Contains(new string('x', 80) + "… (900,000 characters)", run.Output);
+        Assert.True(run.Output.Length < 5_000, $"{run.Output.Length} characters printed");
+    }
+
+    [Fact]
     public async Task All_good_exits_0_and_csv_uses_the_domain_column()
     {
         var run = await CliRunner.RunAsync(_pipeline, "submit", File("clients.csv", "client,domain\nAcme,acme.com\nGlobex,globex.net\n"), "--one-per-domain");

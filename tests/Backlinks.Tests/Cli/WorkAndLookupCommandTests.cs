@@ -96,7 +96,7 @@ public sealed class WorkAndLookupCommandTests(AzuriteFixture azurite) : IClassFi
         var run = await CliRunner.RunAsync(_pipeline, "work", "--until-empty");
 
         Assert.Equal(ExitCodes.SomeJobsFailed, run.ExitCode);
-        Assert.Contains("1 jobs failed", run.Stderr);
+        Assert.Contains("1 job failed", run.Stderr);
         var job = Assert.Single(await JobsAsync());
         Assert.Equal(JobStatus.Failed, job.Status);
         Assert.Equal("gave up after 2 attempts: server error: HTTP 503", job.LastError);

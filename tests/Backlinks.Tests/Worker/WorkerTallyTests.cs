@@ -120,7 +120,7 @@ public class WorkerTallyTests
 
         time.Advance(TimeSpan.FromSeconds(1));
         await WaitForAsync(() => reporter.Ticks == 1);
-        Assert.StartsWith("waiting: 1 jobs: 1 out of credits (shared_pause) until 2026-12-01 03:15:00Z", Assert.Single(lines));
+        Assert.StartsWith("waiting: 1 job: 1 out of credits (shared_pause) until 2026-12-01 03:15:00Z", Assert.Single(lines));
 
         // A job finished in this interval: nothing to report.
         tally.Count(new JobOutcome(JobOutcomeKind.Succeeded, "b", "fetched"));

@@ -72,8 +72,8 @@ internal sealed class JobsCommand(CliContext cli) : AsyncCommand<JobsCommand.Set
         {
             cli.Out.Write(Table(list.Jobs));
             cli.Error.WriteLine(list.Truncated
-                ? $"The newest {list.Jobs.Count} jobs{Described(list)} since {list.Since:u}; more matched: --limit or a later --since."
-                : $"{list.Jobs.Count} jobs{Described(list)} since {list.Since:u}.");
+                ? $"The newest {Display.Count(list.Jobs.Count, "job")}{Described(list)} since {list.Since:u}; more matched: --limit or a later --since."
+                : $"{Display.Count(list.Jobs.Count, "job")}{Described(list)} since {list.Since:u}.");
         }
         return ExitCodes.Ok;
     }

@@ -104,7 +104,7 @@ internal sealed class WatchAddCommand(CliContext cli) : AsyncCommand<WatchAddCom
             var rejected = new Table().Border(TableBorder.Rounded).AddColumn(new TableColumn("Line").RightAligned()).AddColumn("Input").AddColumn("Rejected because");
             foreach (var item in response.Rejected)
             {
-                rejected.AddRow(item.Line?.ToString() ?? "", Display.Markup(item.Input), Display.Markup(item.Reason));
+                rejected.AddRow(item.Line?.ToString() ?? "", Display.InputMarkup(item.Input), Display.Markup(item.Reason));
             }
             console.Write(rejected);
         }

@@ -80,10 +80,15 @@ public sealed class CliContext(CliStreams streams, IConfiguration configuration)
             await provider.DisposeAsync();
             throw;
         }
+        if (sandbox is not null)
+        {
+            // Said once the pipeline stands: a storage error comes alone, not after a banner.
+            Error.MarkupLine($"[yellow]Sandbox:[/] simulated DomDetailer API at {Markup.Escape(sandbox.BaseUrl.ToString())}. Its data is synthetic; no credits are spent.");
+        }
         return provider;
     }
 
-    /// <summary>Starts the simulated API when asked for, and says plainly (on stderr) that its data is not real.</summary>
+    /// <summary>Starts the simulated API when asked for; the pipeline built with it says plainly (on stderr) that its data is not real.</summary>
     public async Task<SandboxApi?> StartSandboxIfAsync(bool wanted)
     {
         if (!wanted)
@@ -92,8 +97,6 @@ public sealed class CliContext(CliStreams streams, IConfiguration configuration)
         }
         // A key of its own: the simulated data says "sandbox" everywhere (sandbox.invalid URLs), and the pipeline
         // masks every run of the key's characters in what it stores, so the default key would blot out the data.
-        var sandbox = await SandboxApi.StartAsync(apiKey: System.Security.Cryptography.RandomNumberGenerator.GetString("abcdefghijklmnopqrstuvwxyz0123456789", 24));
-        Error.MarkupLine($"[yellow]Sandbox:[/] simulated DomDetailer API at {Markup.Escape(sandbox.BaseUrl.ToString())}. Its data is synthetic; no credits are spent.");
-        return sandbox;
+        return await SandboxApi.StartAsync(apiKey: System.Security.Cryptography.RandomNumberGenerator.GetString("abcdefghijklmnopqrstuvwxyz0123456789", 24));
     }
 }

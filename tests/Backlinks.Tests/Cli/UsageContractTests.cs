@@ -64,6 +64,8 @@ public class UsageContractTests
     [InlineData("submit", "-")]
     [InlineData("work", "--until-idle")]
     [InlineData("lookup", "example.com")]
+    [InlineData("lookup", "example.com", "--sandbox")]  // no sandbox banner before the error
+    [InlineData("work", "--until-idle", "--sandbox")]
     [InlineData("retry", "--failed")]
     [InlineData("resume")]
     [InlineData("watch", "list")]

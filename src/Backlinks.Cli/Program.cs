@@ -31,7 +31,7 @@ void Stop(PosixSignalContext signal)
         case StopRequest.Quit:
             signal.Cancel = true;
             // What the shell reports for a process ended by the signal: 128 + its number.
-            quitExitCode = signal.Signal == PosixSignal.SIGTERM ? 143 : 130;
+            quitExitCode = signal.Signal == PosixSignal.SIGTERM ? ExitCodes.QuitByTerminate : ExitCodes.QuitByInterrupt;
             stderr.MarkupLine("[yellow]Quitting: the jobs in hand go back to the queue… (Ctrl-C again to exit at once)[/]");
             quitting.Cancel();
             // Giving the messages back takes one storage request each; storage that does not answer must not keep the process.

@@ -20,6 +20,12 @@ public static class ExitCodes
     /// <summary>work: the run finished, but some of the jobs it ran failed.</summary>
     public const int SomeJobsFailed = 5;
 
+    /// <summary>work, lookup: quit by a second Ctrl-C; the code a shell gives a process ended by SIGINT.</summary>
+    public const int QuitByInterrupt = 130;
+
+    /// <summary>work, lookup: quit by a second SIGTERM; the code a shell gives a process ended by SIGTERM.</summary>
+    public const int QuitByTerminate = 143;
+
     /// <summary>Each code with what it means, for --help and the README.</summary>
     public static readonly IReadOnlyList<(int Code, string Meaning)> Documented =
     [
@@ -29,5 +35,7 @@ public static class ExitCodes
         (NothingSubmitted, "submit, watch add: nothing was queued (no valid domain, or the input could not be read)"),
         (NotFinished, "lookup: the job is not finished yet (waiting out a 429/402, or queued for a retry)"),
         (SomeJobsFailed, "work: the run finished, but some jobs it ran failed"),
+        (QuitByInterrupt, "work, lookup: quit by a second Ctrl-C; the jobs in hand went back to the queue"),
+        (QuitByTerminate, "work, lookup: quit by a second SIGTERM; the jobs in hand went back to the queue"),
     ];
 }

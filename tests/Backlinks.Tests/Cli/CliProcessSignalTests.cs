@@ -87,7 +87,7 @@ public sealed class CliProcessSignalTests(AzuriteFixture azurite) : CliProcessTe
         var run = await work.WaitAsync(TimeSpan.FromSeconds(10));
         answer.SetResult();
 
-        Assert.Equal(143, run.ExitCode);
+        Assert.Equal(ExitCodes.QuitByTerminate, run.ExitCode);
         Assert.Contains("Quitting: the jobs in hand go back to the queue", run.Stderr);
         // The job in hand's message is visible again now, with the one not started: neither waits out its lease.
         Assert.Equal(2, (await Pipeline.Storage.JobsQueue.PeekMessagesAsync(32)).Value.Length);

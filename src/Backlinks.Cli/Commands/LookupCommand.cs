@@ -48,6 +48,7 @@ internal sealed class LookupCommand(CliContext cli) : AsyncCommand<LookupCommand
             throw CliException.Usage($"'{settings.Domain}' is not a valid domain: {normalized.Error}.");
         }
 
+        cli.ReportsItsJob = true;
         await using var sandbox = await cli.StartSandboxIfAsync(settings.Sandbox);
         await using var services = await cli.CreatePipelineAsync(cancellationToken, sandbox);
         var processor = services.GetRequiredService<JobProcessor>(); // validates the API settings first

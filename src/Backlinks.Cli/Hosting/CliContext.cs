@@ -33,6 +33,12 @@ public sealed class CliContext(CliStreams streams, IConfiguration configuration)
     /// </summary>
     public CancellationToken Quitting { get; init; }
 
+    /// <summary>
+    /// The command prints the outcome of its one job itself (lookup): the job's own warnings (failed, retried)
+    /// would say it a second time, so on the console they are for -v only.
+    /// </summary>
+    public bool ReportsItsJob { get; set; }
+
     /// <summary>True once a result was written, so that a later error does not add a second JSON document.</summary>
     public bool WroteResult { get; set; }
 
@@ -67,6 +73,10 @@ public sealed class CliContext(CliStreams streams, IConfiguration configuration)
             // The HTTP resilience pipeline logs each retried attempt with its exception (a stack trace); the job's
             // status already says what happened, so on the console those are for -v only.
             logging.AddFilter<ConsoleLoggerProvider>("Polly", Verbose ? LogLevel.Information : LogLevel.Critical);
+            if (ReportsItsJob && !Verbose)
+            {
+                logging.AddFilter<ConsoleLoggerProvider>(typeof(Jobs.JobProcessor).FullName, LogLevel.Error);
+            }
         });
         services.AddSingleton<Azure.Core.Pipeline.HttpPipelinePolicy>(new StorageWaitNotice(line => Error.WriteLine(line)));
         services.AddBacklinksPipeline(configuration);

@@ -56,6 +56,17 @@ public sealed class CliProcessTests(AzuriteFixture azurite) : CliProcessTestBase
     }
 
     [Fact]
+    public async Task A_failed_lookup_is_one_error_line_not_a_warning_and_an_error()
+    {
+        Pipeline.Api.Script(SandboxAnswer.BadRequest());
+
+        var run = await RunAsync([], "lookup", "refused.com");
+
+        Assert.Equal(ExitCodes.Error, run.ExitCode);
+        Assert.Equal("error: refused.com: the API refused the request (HTTP 400 invalid_parameter): domain is not valid", run.Stderr.Trim());
+    }
+
+    [Fact]
     public async Task Csv_on_stdin_and_the_same_file_queue_the_same_domains_and_piped_output_is_not_wrapped()
     {
         var longDomain = new string('a', 60) + ".example.com";

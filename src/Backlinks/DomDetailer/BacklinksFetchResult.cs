@@ -22,7 +22,11 @@ public sealed record BacklinksOutOfCredits(TimeSpan? RetryAfter) : BacklinksFetc
 /// 400 (or another 4xx the API does not document): retrying cannot help. <see cref="Error"/> and
 /// <see cref="Message"/> are the API's own fields, with the key masked, or a neutral description.
 /// </summary>
-public sealed record BacklinksInvalidRequest(int Status, string? Error, string? Message) : BacklinksFetchResult;
+public sealed record BacklinksInvalidRequest(int Status, string? Error, string? Message) : BacklinksFetchResult
+{
+    /// <summary>"HTTP 400 invalid_parameter", or "HTTP 400" when the answer named no error.</summary>
+    public string StatusText => ApiErrorText.Status(Status, Error);
+}
 
 /// <summary>
 /// 401 or 403: the key is missing, wrong or inactive: a configuration error. <see cref="Error"/> and
@@ -32,6 +36,20 @@ public sealed record BacklinksInvalidApiKey(string? Error, string? Message) : Ba
 {
     /// <summary>The HTTP status the API answered: 401 or 403.</summary>
     public int Status { get; init; } = 401;
+
+    /// <summary>"HTTP 401 invalid_key", or "HTTP 401" when the answer named no error.</summary>
+    public string StatusText => ApiErrorText.Status(Status, Error);
+}
+
+/// <summary>An API error for people: no empty parentheses or dangling colons when the answer left fields out.</summary>
+public static class ApiErrorText
+{
+    public static string Status(int status, string? error) =>
+        string.IsNullOrWhiteSpace(error) ? $"HTTP {status}" : $"HTTP {status} {error}";
+
+    /// <summary>The status, then the API's message when it gave one.</summary>
+    public static string WithMessage(string statusText, string? message) =>
+        string.IsNullOrWhiteSpace(message) ? statusText : $"{statusText}: {message}";
 }
 
 /// <summary>5xx, timeout or connection failure: no answer was paid for.</summary>

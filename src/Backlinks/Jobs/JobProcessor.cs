@@ -177,13 +177,13 @@ public sealed partial class JobProcessor(
                 var pauseEnds = await apiGate.OnOutOfCreditsAsync(cancellationToken);
                 return await DeferAsync(job, WaitReason.OutOfCredits, backoff.AtLeast(pauseEnds - time.GetUtcNow()), "out of credits (HTTP 402)", cancellationToken);
             case BacklinksInvalidRequest invalid:
-                return await delivery.FailAsync(job, $"the API refused the request (HTTP {invalid.Status} {invalid.Error}): {invalid.Message}", cancellationToken);
+                return await delivery.FailAsync(job, $"the API refused the request ({invalid.StatusText}){(string.IsNullOrWhiteSpace(invalid.Message) ? "" : $": {invalid.Message}")}", cancellationToken);
             case BacklinksInvalidApiKey badKey:
                 // The account's key, not this job, is at fault: every job waits until a working key is configured.
-                LogBadKey(logger, job.JobId, badKey.Status, badKey.Error, badKey.Message);
-                var recheck = await apiGate.OnKeyRejectedAsync($"HTTP {badKey.Status} {badKey.Error}", cancellationToken);
+                LogBadKey(logger, job.JobId, ApiErrorText.WithMessage(badKey.StatusText, badKey.Message));
+                var recheck = await apiGate.OnKeyRejectedAsync(badKey.StatusText, cancellationToken);
                 return await DeferAsync(job, WaitReason.InvalidApiKey, backoff.AtLeast(recheck - time.GetUtcNow()),
-                    $"the API key was rejected (HTTP {badKey.Status} {badKey.Error}): set a working DomDetailer__ApiKey; jobs resume with it", cancellationToken);
+                    $"the API key was rejected ({badKey.StatusText}): set a working DomDetailer__ApiKey; jobs resume with it", cancellationToken);
             case BacklinksTransientFailure transient:
                 return await RequeueAsync(job, transient.Reason, cancellationToken);
             default:
@@ -369,8 +369,8 @@ public sealed partial class JobProcessor(
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} ({Domain}) waits ({Reason}) {DelaySeconds:0} s, until {NextAttempt:u}")]
     private static partial void LogDeferred(ILogger logger, string jobId, string domain, string reason, double delaySeconds, DateTimeOffset nextAttempt);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Configuration error: DomDetailer rejected the API key (HTTP {Status} {Error}: {Message}) while running job {JobId}; every job waits for a working key")]
-    private static partial void LogBadKey(ILogger logger, string jobId, int status, string? error, string? message);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Configuration error: DomDetailer rejected the API key ({Answer}) while running job {JobId}; every job waits for a working key")]
+    private static partial void LogBadKey(ILogger logger, string jobId, string answer);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} ({Domain}) attempt {Attempt} hit a transient failure, the queue will retry: {Reason}")]
     private static partial void LogTransient(ILogger logger, string jobId, string domain, int attempt, string reason);

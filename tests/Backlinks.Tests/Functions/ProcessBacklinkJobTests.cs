@@ -281,6 +281,22 @@ public sealed class ProcessBacklinkJobTests(AzuriteFixture azurite) : IClassFixt
     }
 
     [Fact]
+    public async Task A_401_with_an_empty_body_is_described_without_empty_fields()
+    {
+        _pipeline.Api.Script(new SandboxAnswer(401, ""));
+        var jobId = await SubmitAsync("example.com");
+
+        await _host.DrainAsync();
+
+        var job = await GetJobAsync(jobId);
+        Assert.Equal("the API key was rejected (HTTP 401): set a working DomDetailer__ApiKey; jobs resume with it", job.LastError);
+        var logged = Assert.Single(_pipeline.Logs.GetSnapshot(), r => r.Level == LogLevel.Error);
+        Assert.Equal($"Configuration error: DomDetailer rejected the API key (HTTP 401: HTTP 401 with a body that is not the API's JSON error object (0 bytes)) while running job {jobId}; every job waits for a working key", logged.Message);
+        var control = await _pipeline.Get<AccountState>().ReadControlAsync(CancellationToken.None);
+        Assert.Equal("HTTP 401", control!.PauseDetail);
+    }
+
+    [Fact]
     public async Task A_new_key_is_a_new_account_and_the_waiting_jobs_resume_with_it()
     {
         await using var rejected = await TestPipeline.StartAsync(azurite, new Dictionary<string, string?> { ["DomDetailer:ApiKey"] = "revoked-key-123" });

@@ -142,6 +142,18 @@ public sealed partial class JobProcessor(
                 result = await api.GetBacklinksAsync(job.Domain, job.OnePerDomain, cancellationToken);
             }
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The runner quit (a second Ctrl-C) and gives the message back: the row says queued again, not running,
+            // so that status and cancel tell the truth until the next delivery runs it.
+            await GiveBackAsync(job, reserved);
+            if (job.Status == JobStatus.Running)
+            {
+                job.MarkRequeued("the worker quit before the answer came; the job runs again", time.GetUtcNow());
+                await delivery.ReplaceJobAsync(job, CancellationToken.None);
+            }
+            throw;
+        }
         catch
         {
             await GiveBackAsync(job, reserved);

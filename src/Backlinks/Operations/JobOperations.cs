@@ -109,7 +109,7 @@ public sealed partial class JobOperations(
             {
                 return Describe(job is null ? JobOperationOutcome.NotFound : JobOperationOutcome.Conflict, id, job,
                     "cancelled", job?.Status == JobStatus.Running
-                        ? "its API call is under way, and the job ends when the answer is stored"
+                        ? "its API call is under way, and the job ends when the answer is stored (should its worker have died, the job runs again once its message's lease ends)"
                         : "only a queued or waiting job can be cancelled");
             }
             job.MarkCancelled(time.GetUtcNow());

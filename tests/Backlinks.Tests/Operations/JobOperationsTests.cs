@@ -220,7 +220,7 @@ public sealed class JobOperationsTests(AzuriteFixture azurite) : IClassFixture<A
         answer.SetResult();
 
         Assert.Equal(JobOperationOutcome.Conflict, refused.Outcome);
-        Assert.Equal($"job {id} is running and cannot be cancelled: its API call is under way, and the job ends when the answer is stored.", refused.Message);
+        Assert.Equal($"job {id} is running and cannot be cancelled: its API call is under way, and the job ends when the answer is stored (should its worker have died, the job runs again once its message's lease ends).", refused.Message);
         Assert.Equal(JobOutcomeKind.Succeeded, (await run).Kind);
         Assert.Equal(JobStatus.Succeeded, (await RowAsync(id))!.Status);
     }

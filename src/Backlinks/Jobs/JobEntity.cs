@@ -174,6 +174,26 @@ public sealed class JobEntity : ITableEntity
         return JobMessage.For(this);
     }
 
+    /// <summary>
+    /// An operator ended the wait of a waiting job (a resume after a top-up or a new key): it is queued again now.
+    /// Returns the message that carries it from now on (a new sequence number and token), which the caller sends
+    /// before writing this row; the delayed message it waited with is stale from then on and is dropped when it comes.
+    /// </summary>
+    public JobMessage MarkReleased(DateTimeOffset now)
+    {
+        if (Status != JobStatus.Waiting)
+        {
+            throw new InvalidOperationException($"Job {JobId} is {Status}: only a waiting job can be released.");
+        }
+        Status = JobStatus.Queued;
+        WaitReason = null;
+        NextAttemptAtUtc = null;
+        MessageSeq++;
+        MessageToken = Guid.NewGuid().ToString("N");
+        UpdatedAtUtc = now;
+        return JobMessage.For(this);
+    }
+
     private void Complete(string status, string? lastError, DateTimeOffset now)
     {
         Status = status;

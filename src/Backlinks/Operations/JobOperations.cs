@@ -123,6 +123,45 @@ public sealed partial class JobOperations(
         throw new InvalidOperationException($"Job {id} kept changing while it was being cancelled.");
     }
 
+    /// <summary>
+    /// Queues again, now, every job created since <paramref name="since"/> that waits for one of <paramref name="reasons"/>:
+    /// its delayed message would otherwise keep it waiting long after the cause is gone. Returns how many.
+    /// </summary>
+    public async Task<int> ReleaseWaitingAsync(IReadOnlyCollection<string> reasons, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        var released = 0;
+        await foreach (var waiting in listing.ReadAsync(JobStatus.Waiting, since, domain: null, cancellationToken))
+        {
+            if (waiting.WaitReason is { } reason && reasons.Contains(reason) && await ReleaseRowAsync(waiting, reasons, cancellationToken))
+            {
+                released++;
+            }
+        }
+        return released;
+    }
+
+    /// <summary>The new message goes out first, then the row records it; a row a worker changed meanwhile is read again.</summary>
+    private async Task<bool> ReleaseRowAsync(JobEntity job, IReadOnlyCollection<string> reasons, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < MaxConflicts; attempt++)
+        {
+            var message = job.MarkReleased(time.GetUtcNow());
+            await queue.SendAsync(message, delay: null, cancellationToken);
+            if (await jobs.TryReplaceAsync(job, cancellationToken))
+            {
+                return true;
+            }
+            // If the row moved on, the message just sent is stale or ahead of it, and is dropped or retried when it comes.
+            var now = await jobs.GetAsync(job.GetJobId(), cancellationToken);
+            if (now is not { Status: JobStatus.Waiting, WaitReason: { } reason } || !reasons.Contains(reason))
+            {
+                return false;
+            }
+            job = now;
+        }
+        return false;
+    }
+
     /// <summary>Re-queues the job if it failed: the new message goes out first, then the row records it.</summary>
     private async Task<(JobOperationOutcome Outcome, JobEntity? Job)> RetryRowAsync(JobId id, CancellationToken cancellationToken)
     {

@@ -17,30 +17,49 @@ public enum ResumeOutcome
     StillPaused,
 }
 
-/// <summary>The probe's verdict: the balance it read (null when it could not), and when the pause is checked next if it goes on.</summary>
-public sealed record ResumeResult(ResumeOutcome Outcome, string Message, long? BalanceUnits, string? PauseReason, DateTimeOffset? NextProbeAtUtc);
+/// <summary>
+/// The probe's verdict: the balance it read (null when it could not), when the pause is checked next if it goes on,
+/// and how many jobs that waited for a pause or a key were queued again at once.
+/// </summary>
+public sealed record ResumeResult(ResumeOutcome Outcome, string Message, long? BalanceUnits, string? PauseReason, DateTimeOffset? NextProbeAtUtc,
+    int JobsReleased = 0);
 
 /// <summary>
 /// Ends the account's pause after a top-up without waiting for the pause's own probe: runs that probe now
-/// (<see cref="ApiGate.ProbeNowAsync"/>, the free balance endpoint) and says what it found.
+/// (<see cref="ApiGate.ProbeNowAsync"/>, the free balance endpoint) and says what it found. When calls are
+/// allowed, the jobs that waited for a pause or for a working key are queued again at once, rather than
+/// left waiting for their delayed messages (up to hours after a top-up; a new key is a new account, whose
+/// state has no pause at all).
 /// </summary>
-public sealed class PauseResumer(ApiGate gate, TimeProvider time)
+public sealed class PauseResumer(ApiGate gate, JobOperations operations, TimeProvider time)
 {
+    /// <summary>The waits that end with the pause or the key: not a 429's, the budget's or a shared call's.</summary>
+    public static readonly IReadOnlyCollection<string> ReleasedReasons = [WaitReason.OutOfCredits, WaitReason.SharedPause, WaitReason.InvalidApiKey];
+
+    /// <summary>How far back waiting jobs are looked for: past any wait for credits (72 h), and a key rejected for weeks.</summary>
+    public static readonly TimeSpan ReleaseLookback = TimeSpan.FromDays(30);
+
     public async Task<ResumeResult> ResumeAsync(CancellationToken cancellationToken)
     {
         var startedAt = time.GetUtcNow();
         var (wasPaused, decision, row) = await gate.ProbeNowAsync(cancellationToken);
         // The balance this probe read; an older one is only a hint.
         long? balance = row?.BalanceCheckedAtUtc >= startedAt ? row.BalanceUnits : null;
-        if (!wasPaused)
+        if (!wasPaused || decision.MayCall)
         {
-            return new ResumeResult(ResumeOutcome.NotPaused, "the app is not paused: nothing to resume.", null, null, null);
-        }
-        if (decision.MayCall)
-        {
-            return new ResumeResult(ResumeOutcome.Resumed,
-                $"the balance is {balance?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "enough"} credits: the pause is over and waiting jobs run when their messages come back.",
-                balance, null, null);
+            var released = await operations.ReleaseWaitingAsync(ReleasedReasons, startedAt - ReleaseLookback, cancellationToken);
+            var jobs = released switch
+            {
+                0 => "no job was waiting for it",
+                1 => "1 waiting job was queued again and runs now",
+                _ => $"{released} waiting jobs were queued again and run now",
+            };
+            return wasPaused
+                ? new ResumeResult(ResumeOutcome.Resumed,
+                    $"the balance is {balance?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "enough"} credits: the pause is over; {jobs}.",
+                    balance, null, null, released)
+                : new ResumeResult(ResumeOutcome.NotPaused,
+                    released == 0 ? "the app is not paused: nothing to resume." : $"the app is not paused; {jobs}.", null, null, null, released);
         }
         var next = decision.Until;
         var message = row?.PauseReason switch

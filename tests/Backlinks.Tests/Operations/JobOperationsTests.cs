@@ -267,6 +267,51 @@ public sealed class JobOperationsTests(AzuriteFixture azurite) : IClassFixture<A
     }
 
     [Fact]
+    public async Task Resume_with_credits_back_queues_the_jobs_that_waited_for_the_pause_now_and_leaves_other_waits()
+    {
+        _pipeline.Api.Credits = 0;
+        var refused = await _pipeline.CreateJobAsync("a.com");
+        var paused = await _pipeline.CreateJobAsync("b.com");
+        Assert.Equal(JobOutcomeKind.Deferred, (await _pipeline.RunJobAsync(refused)).Kind);   // 402: waits out_of_credits
+        Assert.Equal(JobOutcomeKind.Deferred, (await _pipeline.RunJobAsync(paused)).Kind);    // no call: waits shared_pause
+        var limited = await _pipeline.CreateJobAsync("c.com");
+        var limitedRow = (await RowAsync(limited))!;
+        limitedRow.MarkWaiting(WaitReason.RateLimited, _pipeline.Time.GetUtcNow().AddMinutes(5), "rate limited (HTTP 429)", _pipeline.Time.GetUtcNow());
+        Assert.True(await _pipeline.Get<JobStore>().TryReplaceAsync(limitedRow, CancellationToken.None));
+        _pipeline.Api.Credits = 1000;
+
+        var result = await _pipeline.Get<PauseResumer>().ResumeAsync(CancellationToken.None);
+
+        Assert.Equal((ResumeOutcome.Resumed, 2), (result.Outcome, result.JobsReleased));
+        Assert.Equal("the balance is 1000 credits: the pause is over; 2 waiting jobs were queued again and run now.", result.Message);
+        Assert.Equal((JobStatus.Queued, JobStatus.Queued, JobStatus.Waiting),
+            ((await RowAsync(refused))!.Status, (await RowAsync(paused))!.Status, (await RowAsync(limited))!.Status));
+        // Their new messages are visible now; the delayed ones they waited with are stale when they come.
+        Assert.Equal(2, await new QueueHostEmulator(_pipeline).DrainAsync());
+        Assert.Equal((JobStatus.Succeeded, JobStatus.Succeeded), ((await RowAsync(refused))!.Status, (await RowAsync(paused))!.Status));
+    }
+
+    [Fact]
+    public async Task Resume_after_a_new_key_queues_the_jobs_that_waited_for_a_working_key()
+    {
+        await using var rejected = await TestPipeline.StartAsync(azurite, new Dictionary<string, string?> { ["DomDetailer:ApiKey"] = "revoked-key-123" });
+        var id = await rejected.CreateJobAsync("example.com");
+        Assert.Equal(JobOutcomeKind.Deferred, (await rejected.RunJobAsync(id)).Kind);
+        // The operator sets the right key: the same storage, another pipeline. A new key is a new account, which is not paused.
+        var fixedSettings = rejected.Settings.ToDictionary();
+        fixedSettings["DomDetailer:ApiKey"] = TestPipeline.ApiKey;
+        fixedSettings["DomDetailer:BaseUrl"] = rejected.Api.BaseUrl.ToString();
+        await using var restarted = await TestPipeline.StartAsync(azurite, fixedSettings);
+
+        var result = await restarted.Get<PauseResumer>().ResumeAsync(CancellationToken.None);
+
+        Assert.Equal((ResumeOutcome.NotPaused, 1), (result.Outcome, result.JobsReleased));
+        Assert.Equal("the app is not paused; 1 waiting job was queued again and runs now.", result.Message);
+        Assert.Equal(1, await new QueueHostEmulator(restarted).DrainAsync());
+        Assert.Equal(JobStatus.Succeeded, (await restarted.Get<JobStore>().GetAsync(id, CancellationToken.None))!.Status);
+    }
+
+    [Fact]
     public async Task Resume_while_still_out_of_credits_keeps_the_pause_and_says_the_balance()
     {
         await StartPauseAsync();

@@ -17,7 +17,7 @@ internal sealed class ResumeCommand(CliContext cli) : AsyncCommand<ResumeCommand
     public sealed class Settings : CliSettings
     {
         [CommandOption("--json")]
-        [Description("The result as JSON: outcome (notPaused or resumed), message, balanceUnits.")]
+        [Description("The result as JSON: outcome (notPaused or resumed), message, balanceUnits, jobsReleased.")]
         public bool Json { get; init; }
     }
 

@@ -52,6 +52,9 @@ public static class ApiErrorText
         string.IsNullOrWhiteSpace(message) ? statusText : $"{statusText}: {message}";
 }
 
+/// <summary>Not sent: the account's pause began while the call waited for its turn. Nothing was asked or paid.</summary>
+public sealed record BacklinksWithheld : BacklinksFetchResult;
+
 /// <summary>5xx, timeout or connection failure: no answer was paid for.</summary>
 public sealed record BacklinksTransientFailure(string Reason) : BacklinksFetchResult;
 

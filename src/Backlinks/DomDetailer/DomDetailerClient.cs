@@ -29,6 +29,7 @@ public sealed partial class DomDetailerClient(
         using var span = BacklinksTelemetry.Source.StartActivity(BacklinksTelemetry.Spans.BacklinksCall, ActivityKind.Client)
             ?.SetTag(BacklinksTelemetry.Attributes.Domain, domain);
         using var request = new HttpRequestMessage(HttpMethod.Get, BacklinksUri(domain, onePerDomain));
+        request.Options.Set(RequestPacingHandler.WithheldWhilePaused, true);
         var started = Stopwatch.GetTimestamp();
         BacklinksFetchResult result;
         try
@@ -37,6 +38,10 @@ public sealed partial class DomDetailerClient(
             result = await ReadAsync(response, cancellationToken);
             span?.SetTag(BacklinksTelemetry.Attributes.HttpStatus, (int)response.StatusCode);
             LogAnswered(logger, domain, (int)response.StatusCode, result.GetType().Name, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+        catch (CallWithheldException)
+        {
+            result = new BacklinksWithheld();
         }
         catch (TimeoutRejectedException)
         {

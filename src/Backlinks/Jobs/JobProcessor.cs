@@ -198,6 +198,12 @@ public sealed partial class JobProcessor(
                     $"the API key was rejected ({badKey.StatusText}): set a working DomDetailer__ApiKey; jobs resume with it", cancellationToken);
             case BacklinksTransientFailure transient:
                 return await RequeueAsync(job, transient.Reason, cancellationToken);
+            case BacklinksWithheld:
+                // Another job met the pause while this one waited for its turn: it waits for the pause like any job.
+                var pause = await apiGate.CheckAsync(cancellationToken);
+                return pause.MayCall
+                    ? await DeferAsync(job, WaitReason.SharedPause, MinimumDelay, Explain(WaitReason.SharedPause), cancellationToken)
+                    : await DeferAsync(job, pause.WaitReason!, backoff.AtLeast(pause.Until!.Value - time.GetUtcNow()), Explain(pause.WaitReason!), cancellationToken);
             default:
                 throw new InvalidOperationException($"Unhandled result {result.GetType().Name}.");
         }

@@ -46,6 +46,7 @@ public sealed class AdaptiveRate(IOptions<DomDetailerOptions> options, TimeProvi
     private long _epoch;
     private long? _lastSendTimestamp;
     private DateTimeOffset _notBefore = DateTimeOffset.MinValue;
+    private DateTimeOffset _pausedUntil = DateTimeOffset.MinValue;
     private DateTimeOffset? _lastIncrease;
     private DateTimeOffset _lastStored = DateTimeOffset.MinValue;
     private DateTimeOffset _adoptedChangeAt = DateTimeOffset.MinValue;
@@ -187,6 +188,30 @@ public sealed class AdaptiveRate(IOptions<DomDetailerOptions> options, TimeProvi
         lock (_gate)
         {
             _notBefore = Max(_notBefore, notBefore);
+        }
+    }
+
+    /// <summary>
+    /// The account's pause (out of credits, a rejected key) as this instance last saw it: a call that waited for its
+    /// turn while the pause began is withheld when its turn comes (<see cref="IsPausedNow"/>), not sent.
+    /// </summary>
+    public void PausedUntil(DateTimeOffset until)
+    {
+        lock (_gate)
+        {
+            _pausedUntil = until;
+        }
+    }
+
+    /// <summary>True while the pause this instance last saw is on.</summary>
+    public bool IsPausedNow
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _pausedUntil > time.GetUtcNow();
+            }
         }
     }
 

@@ -56,11 +56,13 @@ public sealed partial class ApiGate(
         }
         if (row is null || !row.PauseActive)
         {
+            rate.PausedUntil(DateTimeOffset.MinValue);
             return GateDecision.Open;
         }
         var waitReason = PausedFor(row);
         if (row.PauseUntilUtc > now)
         {
+            rate.PausedUntil(row.PauseUntilUtc!.Value);
             return new GateDecision(waitReason, row.PauseUntilUtc);
         }
         if (row.ProbeLeaseUntilUtc is { } lease && lease > now)
@@ -163,6 +165,8 @@ public sealed partial class ApiGate(
         {
             LogPauseStarted(logger, reason, detail, started.PauseIntervalSeconds!.Value, until);
         }
+        // The calls of this instance that already passed the gate and wait for their turn are withheld too.
+        rate.PausedUntil(until);
         return until;
     }
 
@@ -241,6 +245,7 @@ public sealed partial class ApiGate(
             {
                 LogPauseEnded(logger, known.UnitsLeft, now - ended.PauseStartedAtUtc!.Value);
             }
+            rate.PausedUntil(DateTimeOffset.MinValue);
             return GateDecision.Open;
         }
 

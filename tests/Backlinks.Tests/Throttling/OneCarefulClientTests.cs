@@ -69,6 +69,32 @@ public sealed class OneCarefulClientTests(AzuriteFixture azurite) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_call_waiting_for_its_turn_when_the_pause_begins_is_withheld_not_sent()
+    {
+        await using var pipeline = await TestPipeline.StartAsync(azurite);
+        var waiting = await SubmitAsync(pipeline, "waiting.com");
+        // The account's "not before" is a second away: the call waits for its turn, on the fake clock.
+        pipeline.Get<AdaptiveRate>().HoldUntil(TestPipeline.Start.AddSeconds(1));
+        var run = RunAsync(pipeline, waiting);
+        while ((await pipeline.Get<JobStore>().GetAsync(waiting, CancellationToken.None))!.Status != Backlinks.Jobs.JobStatus.Running)
+        {
+            Assert.False(run.IsCompleted, "the job ended before it reached its call");
+            await Task.Delay(10);
+        }
+
+        // Meanwhile another job of this instance meets a 402: the whole app stops calling.
+        await pipeline.Get<ApiGate>().OnOutOfCreditsAsync(CancellationToken.None);
+        pipeline.Time.Advance(TimeSpan.FromSeconds(2));
+        var outcome = await run;
+
+        Assert.Equal(JobOutcomeKind.Deferred, outcome.Kind);
+        Assert.Empty(pipeline.Api.Calls);
+        var job = (await pipeline.Get<JobStore>().GetAsync(waiting, CancellationToken.None))!;
+        Assert.Equal((Backlinks.Jobs.JobStatus.Waiting, WaitReason.SharedPause), (job.Status, job.WaitReason));
+        Assert.Equal(0, await pipeline.Get<CreditLedger>().SpentAsync(pipeline.Time.GetUtcNow(), CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_429_slows_the_whole_app_until_the_retry_after()
     {
         await using var pipeline = await TestPipeline.StartAsync(azurite);

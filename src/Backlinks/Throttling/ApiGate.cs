@@ -108,7 +108,8 @@ public sealed partial class ApiGate(
         {
             return (false, GateDecision.Open, await state.ReadControlAsync(cancellationToken));
         }
-        var decision = await ProbeAsync(cancellationToken);
+        // An operator's check is an extra one: it ends the pause or leaves its schedule as it was, never longer.
+        var decision = await ProbeAsync(cancellationToken, byOperator: true);
         return (true, decision, await state.ReadControlAsync(cancellationToken));
     }
 
@@ -223,7 +224,8 @@ public sealed partial class ApiGate(
         }, cancellationToken);
     }
 
-    private async Task<GateDecision> ProbeAsync(CancellationToken cancellationToken)
+    /// <param name="byOperator">A resume: when the pause goes on, its next check and interval stay as they were.</param>
+    private async Task<GateDecision> ProbeAsync(CancellationToken cancellationToken, bool byOperator = false)
     {
         var balance = await api.GetBalanceAsync(cancellationToken);
         var now = time.GetUtcNow();
@@ -269,9 +271,17 @@ public sealed partial class ApiGate(
                 _ => (current.PauseReason, current.PauseDetail),
             };
             reason = PausedFor(current);
-            var interval = Grow(TimeSpan.FromSeconds(current.PauseIntervalSeconds ?? _backoff.CreditsInitialDelay.TotalSeconds));
-            current.PauseUntilUtc = until = now + interval;
-            current.PauseIntervalSeconds = interval.TotalSeconds;
+            var interval = TimeSpan.FromSeconds(current.PauseIntervalSeconds ?? _backoff.CreditsInitialDelay.TotalSeconds);
+            if (byOperator && current.PauseUntilUtc > now)
+            {
+                until = current.PauseUntilUtc.Value;
+            }
+            else
+            {
+                interval = byOperator ? interval : Grow(interval);
+                current.PauseUntilUtc = until = now + interval;
+                current.PauseIntervalSeconds = interval.TotalSeconds;
+            }
             current.ProbeLeaseUntilUtc = null;
             if (balance is BalanceKnown stillOut)
             {

@@ -328,6 +328,24 @@ public sealed class JobOperationsTests(AzuriteFixture azurite) : IClassFixture<A
     }
 
     [Fact]
+    public async Task A_resume_that_finds_no_credits_leaves_the_pause_schedule_as_it_was()
+    {
+        await StartPauseAsync();
+        var before = (await _pipeline.Get<AccountState>().ReadControlAsync(CancellationToken.None))!;
+        _pipeline.Api.Credits = 0;
+
+        _pipeline.Time.Advance(TimeSpan.FromMinutes(1));
+        await _pipeline.Get<PauseResumer>().ResumeAsync(CancellationToken.None);
+        _pipeline.Time.Advance(TimeSpan.FromMinutes(1));
+        var second = await _pipeline.Get<PauseResumer>().ResumeAsync(CancellationToken.None);
+
+        var after = (await _pipeline.Get<AccountState>().ReadControlAsync(CancellationToken.None))!;
+        Assert.Equal(2, _pipeline.Api.BalanceCalls.Count);
+        Assert.Equal((before.PauseUntilUtc, before.PauseIntervalSeconds), (after.PauseUntilUtc, after.PauseIntervalSeconds));
+        Assert.Equal(before.PauseUntilUtc, second.NextProbeAtUtc);
+    }
+
+    [Fact]
     public async Task Resume_without_a_pause_changes_nothing_and_asks_nothing()
     {
         var result = await _pipeline.Get<PauseResumer>().ResumeAsync(CancellationToken.None);

@@ -141,6 +141,16 @@ public static class DomainName
         }
 
         var labels = name.Split('.');
+        // A character that no host name holds says more than the shape it spoils ("bad domain" is not a single label).
+        foreach (var label in labels)
+        {
+            // An index, not FirstOrDefault: default(char) is '\0', so "no bad character" and "a NUL" would look alike.
+            var bad = label.AsSpan().IndexOfAnyExcept(HostNameCharacters);
+            if (bad >= 0)
+            {
+                return $"character {Describe(label[bad])} is not allowed in host names";
+            }
+        }
         if (labels.Length < 2)
         {
             return "single-label name: a domain needs at least two labels (example.com)";
@@ -151,12 +161,6 @@ public static class DomainName
             if (label.Length == 0)
             {
                 return "empty label (two dots in a row)";
-            }
-            // An index, not FirstOrDefault: default(char) is '\0', so "no bad character" and "a NUL" would look alike.
-            var bad = label.AsSpan().IndexOfAnyExcept(HostNameCharacters);
-            if (bad >= 0)
-            {
-                return $"character {Describe(label[bad])} is not allowed in host names";
             }
             if (label.Length > MaxLabelLength)
             {

@@ -38,6 +38,8 @@ public class DomainNameTests
     [InlineData("www.com", "single-label")]
     [InlineData("exa_mple.com", "character '_'")]
     [InlineData("exa mple.com", "character ' '")]
+    [InlineData("bad domain", "character ' '")]           // a bad character, not "single-label"
+    [InlineData("\u001b[2J", "U+001B")]
     [InlineData("-example.com", "starts or ends with '-'")]
     [InlineData("example-.com", "starts or ends with '-'")]
     [InlineData("example..com", "empty label")]

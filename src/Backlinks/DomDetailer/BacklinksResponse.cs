@@ -99,13 +99,13 @@ public static class BacklinksResponseParser
         }
         catch (JsonException e)
         {
-            error = $"malformed response: not the expected JSON ({e.Path ?? "root"}, line {e.LineNumber + 1})";
+            error = $"not the expected JSON ({e.Path ?? "root"}, line {e.LineNumber + 1})";
             return false;
         }
 
         if (response?.Metrics is null)
         {
-            error = "malformed response: no metrics object";
+            error = "no metrics object";
             response = null;
             return false;
         }

@@ -117,7 +117,7 @@ public sealed class DomDetailerClientTests(AzuriteFixture azurite) : IClassFixtu
 
         var result = await Client.GetBacklinksAsync("example.com", false, CancellationToken.None);
 
-        Assert.Contains("malformed response", Assert.IsType<BacklinksMalformed>(result).Reason);
+        Assert.Contains("not the expected JSON", Assert.IsType<BacklinksMalformed>(result).Reason);
         Assert.Single(_pipeline.Api.Calls);
     }
 

@@ -351,7 +351,7 @@ public sealed class ProcessBacklinkJobTests(AzuriteFixture azurite) : IClassFixt
 
         var job = (await pipeline.Get<JobStore>().GetAsync(new JobId(Guid.Parse(jobId)), CancellationToken.None))!;
         Assert.Equal(JobStatus.Failed, job.Status);
-        Assert.StartsWith("malformed_response: ", job.LastError);
+        Assert.StartsWith("malformed_response: not the expected JSON (", job.LastError);
         Assert.Single(pipeline.Api.Calls);
 
         // The answer, byte for byte, where the error says.

@@ -21,18 +21,20 @@ var signals = new StopSignals(handsJobsBack, TimeProvider.System);
 var quitExitCode = 0;
 void Stop(PosixSignalContext signal)
 {
+    // Said in the terms of what was sent: a person pressed Ctrl-C, a supervisor sent SIGTERM.
+    var again = signal.Signal == PosixSignal.SIGTERM ? "SIGTERM again" : "Ctrl-C again";
     switch (signals.Next())
     {
         case StopRequest.Stop:
             signal.Cancel = true;
-            stderr.MarkupLine($"[yellow]{(handsJobsBack ? "Stopping after the jobs in hand…" : "Stopping…")} (Ctrl-C again to quit at once)[/]");
+            stderr.MarkupLine($"[yellow]{(handsJobsBack ? "Stopping after the jobs in hand…" : "Stopping…")} ({again} to quit at once)[/]");
             stopping.Cancel();
             break;
         case StopRequest.Quit:
             signal.Cancel = true;
             // What the shell reports for a process ended by the signal: 128 + its number.
             quitExitCode = signal.Signal == PosixSignal.SIGTERM ? ExitCodes.QuitByTerminate : ExitCodes.QuitByInterrupt;
-            stderr.MarkupLine("[yellow]Quitting: the jobs in hand go back to the queue… (Ctrl-C again to exit at once)[/]");
+            stderr.MarkupLine("[yellow]Quitting: the jobs in hand go back to the queue… ({again} to exit at once)[/]");
             quitting.Cancel();
             // Giving the messages back takes one storage request each; storage that does not answer must not keep the process.
             _ = Task.Delay(TimeSpan.FromSeconds(5)).ContinueWith(_ => Environment.Exit(quitExitCode), TaskScheduler.Default);

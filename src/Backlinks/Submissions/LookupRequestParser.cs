@@ -68,6 +68,9 @@ public static class LookupRequestParser
         return SubmissionFormat.Lines;
     }
 
+    /// <summary>A NUL in a quarter of the bytes or more: ASCII text in UTF-16 (a stray NUL in a line is that line's problem).</summary>
+    private static bool LooksLikeUtf16(ReadOnlySpan<byte> body) => body.Length >= 4 && body.Count((byte)0) * 4 >= body.Length;
+
     public static ParsedSubmission Parse(ReadOnlyMemory<byte> body, SubmissionFormat format, bool onePerDomain = false, bool force = false)
     {
         if (body.Length > SubmissionLimits.MaxBodyBytes)
@@ -85,6 +88,11 @@ public static class LookupRequestParser
             return ParsedSubmission.Refused(SubmissionProblem.BadRequest("invalid_encoding", "The input is not valid UTF-8 text."));
         }
         text = text.TrimStart('\uFEFF');
+        if (LooksLikeUtf16(body.Span))
+        {
+            // Valid UTF-8 byte for byte, but every other byte a NUL: UTF-16 text without its byte order mark.
+            return ParsedSubmission.Refused(SubmissionProblem.BadRequest("invalid_encoding", "The input is not valid UTF-8 text: it looks like UTF-16 (every other byte is NUL); save it as UTF-8."));
+        }
 
         var parsed = format switch
         {

@@ -35,7 +35,7 @@ public sealed class CliProcessSignalTests(AzuriteFixture azurite) : CliProcessTe
         var run = await sandbox.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal(ExitCodes.Ok, run.ExitCode);
-        Assert.Contains("Stopping… (Ctrl-C again to quit at once)", run.Stderr);
+        Assert.Contains("Stopping… (SIGTERM again to quit at once)", run.Stderr);
         Assert.DoesNotContain("jobs in hand", run.Stderr); // it has none
     }
 

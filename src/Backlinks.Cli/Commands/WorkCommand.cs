@@ -134,8 +134,9 @@ internal sealed class WorkCommand(CliContext cli) : AsyncCommand<WorkCommand.Set
         .AddColumn(new TableColumn("Succeeded").RightAligned()).AddColumn(new TableColumn("Waiting").RightAligned())
         .AddColumn(new TableColumn("Failed").RightAligned()).AddColumn(new TableColumn("Retried").RightAligned())
         .AddColumn(new TableColumn("Skipped").RightAligned()).AddColumn(new TableColumn("Credits spent").RightAligned())
+        .AddColumn(new TableColumn("Cancelled").RightAligned())
         .AddRow($"{tally.Succeeded}", $"{tally.Waiting}", $"{tally.Failed}", $"{tally.Retried}", $"{tally.Skipped}",
-            $"{(sandbox ? 0 : tally.CreditsSpent)}");
+            $"{(sandbox ? 0 : tally.CreditsSpent)}", $"{tally.Cancelled}");
 
     internal const string KeyRejectedMessage =
         "DomDetailer rejected the API key (HTTP 401/403): set a working DomDetailer__ApiKey. No call is made meanwhile; the jobs wait and resume with the new key.";

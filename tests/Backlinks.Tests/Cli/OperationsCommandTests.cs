@@ -137,6 +137,7 @@ public sealed class OperationsCommandTests(AzuriteFixture azurite) : IClassFixtu
         Assert.Contains("is cancelled and cannot be cancelled", again.Output);
         Assert.Equal(ExitCodes.Ok, work.ExitCode);
         Assert.Contains("Cancelled: 1 message of a cancelled job was dropped without a call.", work.Output);
+        Assert.Matches(@"│\s+0 │\s+0 │\s+0 │\s+0 │\s+0 │\s+0 │\s+1 │", work.Stdout); // ... skipped, credits spent, cancelled
         Assert.Empty(_pipeline.Api.Calls);
         Assert.Equal("cancelled", JsonDocument.Parse(status.Output).RootElement.GetProperty("status").GetString());
         Assert.Contains("cancelled 1", app.Output);

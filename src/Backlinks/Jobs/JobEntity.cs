@@ -103,10 +103,7 @@ public sealed class JobEntity : ITableEntity
         WaitReason = reason;
         NextAttemptAtUtc = nextAttemptAtUtc;
         LastError = explanation;
-        MessageSeq++;
-        MessageToken = Guid.NewGuid().ToString("N");
-        UpdatedAtUtc = now;
-        return JobMessage.For(this);
+        return NextMessage(now);
     }
 
     /// <summary>A transient failure: the job stays queued and its message is retried by the queue.</summary>
@@ -168,10 +165,7 @@ public sealed class JobEntity : ITableEntity
         WaitReason = null;
         NextAttemptAtUtc = null;
         CompletedAtUtc = null;
-        MessageSeq++;
-        MessageToken = Guid.NewGuid().ToString("N");
-        UpdatedAtUtc = now;
-        return JobMessage.For(this);
+        return NextMessage(now);
     }
 
     /// <summary>
@@ -188,6 +182,12 @@ public sealed class JobEntity : ITableEntity
         Status = JobStatus.Queued;
         WaitReason = null;
         NextAttemptAtUtc = null;
+        return NextMessage(now);
+    }
+
+    /// <summary>A new sequence number and token: the message sent now carries the job, and every earlier one is stale.</summary>
+    private JobMessage NextMessage(DateTimeOffset now)
+    {
         MessageSeq++;
         MessageToken = Guid.NewGuid().ToString("N");
         UpdatedAtUtc = now;

@@ -42,15 +42,9 @@ public sealed class CliProcessSignalTests(AzuriteFixture azurite) : CliProcessTe
     [Fact]
     public async Task Sigterm_stops_work_and_gives_back_the_messages_it_had_not_started()
     {
-        var domains = string.Join('\n', Enumerable.Range(1, 20).Select(i => $"site{i}.com"));
-        Assert.Equal(ExitCodes.Ok, (await RunAsync(Encoding.UTF8.GetBytes(domains), "submit", "-")).ExitCode);
-        var firstAnswer = new TaskCompletionSource();
-        Pipeline.Api.Script(SandboxApi.Synthetic("site1.com").HeldUntil(firstAnswer.Task));
-
-        await using var work = CliProcess.Start(Pipeline.Settings, "work", "--concurrency", "1");
-        await Pipeline.Api.WaitForCallsAsync(1).WaitAsync(TimeSpan.FromSeconds(60));
-        work.Signal("TERM");
-        await work.WaitForStderrAsync("Stopping after the jobs in hand", TimeSpan.FromSeconds(20));
+        var (started, firstAnswer) = await StopWorkWithACallInFlightAsync(Enumerable.Range(1, 20).Select(i => $"site{i}.com"),
+            () => CliProcess.Start(Pipeline.Settings, "work", "--concurrency", "1"));
+        await using var work = started;
         // The fetched, unstarted messages are visible again at once, while the job in hand still waits for its answer:
         // not once it ends (a second signal then would have left them leased), nor after their lease.
         var deadline = DateTime.UtcNow.AddSeconds(15);
@@ -74,14 +68,8 @@ public sealed class CliProcessSignalTests(AzuriteFixture azurite) : CliProcessTe
     [Fact]
     public async Task A_second_sigterm_quits_work_with_143_and_gives_the_job_in_hand_back_at_once()
     {
-        Assert.Equal(ExitCodes.Ok, (await RunAsync("a.com\nb.com"u8.ToArray(), "submit", "-")).ExitCode);
-        var answer = new TaskCompletionSource();
-        Pipeline.Api.Script(SandboxApi.Synthetic("a.com").HeldUntil(answer.Task));
-
-        await using var work = CliProcess.Start(Pipeline.Settings, "work", "--concurrency", "1");
-        await Pipeline.Api.WaitForCallsAsync(1).WaitAsync(TimeSpan.FromSeconds(60));
-        work.Signal("TERM");
-        await work.WaitForStderrAsync("Stopping after the jobs in hand", TimeSpan.FromSeconds(20));
+        var (started, answer) = await StopWorkWithACallInFlightAsync(["a.com", "b.com"], () => CliProcess.Start(Pipeline.Settings, "work", "--concurrency", "1"));
+        await using var work = started;
         await Task.Delay(400); // a person's second Ctrl-C: not within the 300 ms that a copy of the first signal arrives in
         work.Signal("TERM");
         var run = await work.WaitAsync(TimeSpan.FromSeconds(10));
@@ -124,17 +112,12 @@ public sealed class CliProcessSignalTests(AzuriteFixture azurite) : CliProcessTe
     [Fact]
     public async Task Under_timeout_work_finishes_the_job_in_hand_its_signal_sent_twice_is_one_stop()
     {
-        Assert.Equal(ExitCodes.Ok, (await RunAsync("a.com\nb.com"u8.ToArray(), "submit", "-")).ExitCode);
-        var answer = new TaskCompletionSource();
-        Pipeline.Api.Script(SandboxApi.Synthetic("a.com").HeldUntil(answer.Task));
-
         // timeout passes a signal it gets on to the tool, and then to its own process group, the tool included: two
         // SIGTERMs at once, as when its time runs out. The kernel often merges the two into one; StopSignalsTests holds
         // the rule for when it does not. (Signalling timeout, not waiting for its timer: the test keeps to no clock.)
-        await using var work = CliProcess.StartUnderTimeout(Pipeline.Settings, TimeSpan.FromMinutes(10), "work", "--concurrency", "1");
-        await Pipeline.Api.WaitForCallsAsync(1).WaitAsync(TimeSpan.FromSeconds(60));
-        work.Signal("TERM");
-        await work.WaitForStderrAsync("Stopping after the jobs in hand", TimeSpan.FromSeconds(20));
+        var (started, answer) = await StopWorkWithACallInFlightAsync(["a.com", "b.com"],
+            () => CliProcess.StartUnderTimeout(Pipeline.Settings, TimeSpan.FromMinutes(10), "work", "--concurrency", "1"));
+        await using var work = started;
         answer.SetResult();
         var run = await work.WaitAsync(TimeSpan.FromSeconds(30));
 
@@ -145,5 +128,29 @@ public sealed class CliProcessSignalTests(AzuriteFixture azurite) : CliProcessTe
         // The job in hand finished; the other was not started.
         var jobs = await Pipeline.Storage.JobsTable.QueryAsync<Backlinks.Jobs.JobEntity>().ToListAsync();
         Assert.Equal([Backlinks.Jobs.JobStatus.Queued, Backlinks.Jobs.JobStatus.Succeeded], jobs.Select(j => j.Status).Order());
+    }
+
+    /// <summary>
+    /// Submits the domains, starts work (one job at a time) with <paramref name="start"/> and, once its first call is in
+    /// flight (its answer held until the returned source completes), sends it SIGTERM and waits for it to say it stops.
+    /// </summary>
+    private async Task<(CliProcess Work, TaskCompletionSource Answer)> StopWorkWithACallInFlightAsync(IEnumerable<string> domains, Func<CliProcess> start)
+    {
+        Assert.Equal(ExitCodes.Ok, (await RunAsync(Encoding.UTF8.GetBytes(string.Join('\n', domains)), "submit", "-")).ExitCode);
+        var answer = new TaskCompletionSource();
+        Pipeline.Api.Script(SandboxApi.Synthetic("example.com").HeldUntil(answer.Task));
+        var work = start();
+        try
+        {
+            await Pipeline.Api.WaitForCallsAsync(1).WaitAsync(TimeSpan.FromSeconds(60));
+            work.Signal("TERM");
+            await work.WaitForStderrAsync("Stopping after the jobs in hand", TimeSpan.FromSeconds(20));
+            return (work, answer);
+        }
+        catch
+        {
+            await work.DisposeAsync();
+            throw;
+        }
     }
 }

@@ -16,23 +16,11 @@ namespace Backlinks.Tests.Storage;
 public sealed class StorageTimeoutTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
 {
     /// <summary>Records the network timeout each try of a request goes out with (null: the client's own).</summary>
-    private sealed class TimeoutRecorder : HttpPipelinePolicy
+    private sealed class TimeoutRecorder : HttpPipelineSynchronousPolicy
     {
         public List<(string Method, long? Length, TimeSpan? Timeout)> Tries { get; } = [];
 
-        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
-        {
-            Record(message);
-            ProcessNext(message, pipeline);
-        }
-
-        public override ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
-        {
-            Record(message);
-            return ProcessNextAsync(message, pipeline);
-        }
-
-        private void Record(HttpMessage message)
+        public override void OnSendingRequest(HttpMessage message)
         {
             long? length = message.Request.Content is { } content && content.TryComputeLength(out var l) ? l : null;
             lock (Tries)

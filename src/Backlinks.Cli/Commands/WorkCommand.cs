@@ -97,6 +97,10 @@ internal sealed class WorkCommand(CliContext cli) : AsyncCommand<WorkCommand.Set
         {
             await ReportIdleAsync(services, storage, tally, time, cancellationToken);
         }
+        else if (tally.StaleMessagesLeft > 0)
+        {
+            cli.Error.WriteLine($"Empty: no job is left to run; the queue keeps {Display.Count(tally.StaleMessagesLeft, "delayed message")} of cancelled or finished jobs, each dropped without a call when it comes.");
+        }
         if (tally.Failed > 0)
         {
             cli.Error.MarkupLine($"[red]{Display.Count(tally.Failed, "job")} failed[/]: 'backlinks status JOBID' shows why.");

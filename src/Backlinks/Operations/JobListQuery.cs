@@ -48,6 +48,9 @@ public sealed class JobListQuery(StorageClients storage, TimeProvider time)
 
     public const int DefaultLimit = 100;
 
+    /// <summary>How far back a job may still be open: past any wait for credits (72 h), and a key rejected for weeks.</summary>
+    public static readonly TimeSpan OpenJobsWithin = TimeSpan.FromDays(30);
+
     public const int MaxLimit = 1000;
 
     /// <summary>Checks and normalizes the caller's filter; false with a one-line error for the caller to show.</summary>
@@ -109,6 +112,21 @@ public sealed class JobListQuery(StorageClients storage, TimeProvider time)
             jobs.Add(JobSummaryView.From(job));
         }
         return new JobListView(filter.Since, filter.Status, filter.Domain, filter.Limit, truncated, jobs);
+    }
+
+    /// <summary>True when a job created within <see cref="OpenJobsWithin"/> is queued, running or waiting; stops at the first.</summary>
+    public async Task<bool> AnyOpenAsync(CancellationToken cancellationToken)
+    {
+        var since = time.GetUtcNow() - OpenJobsWithin;
+        // Waiting first: with only delayed messages left, a waiting job is the likely one, found in today's partition.
+        foreach (var status in new[] { JobStatus.Waiting, JobStatus.Queued, JobStatus.Running })
+        {
+            await foreach (var _ in ReadAsync(status, since, domain: null, cancellationToken))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>The matching rows, newest first, one day partition at a time (a day is read whole: the service returns it oldest first).</summary>

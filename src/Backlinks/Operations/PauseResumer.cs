@@ -36,9 +36,6 @@ public sealed class PauseResumer(ApiGate gate, JobOperations operations, TimePro
     /// <summary>The waits that end with the pause or the key: not a 429's, the budget's or a shared call's.</summary>
     public static readonly IReadOnlyCollection<string> ReleasedReasons = [WaitReason.OutOfCredits, WaitReason.SharedPause, WaitReason.InvalidApiKey];
 
-    /// <summary>How far back waiting jobs are looked for: past any wait for credits (72 h), and a key rejected for weeks.</summary>
-    public static readonly TimeSpan ReleaseLookback = TimeSpan.FromDays(30);
-
     public async Task<ResumeResult> ResumeAsync(CancellationToken cancellationToken)
     {
         var startedAt = time.GetUtcNow();
@@ -47,7 +44,7 @@ public sealed class PauseResumer(ApiGate gate, JobOperations operations, TimePro
         long? balance = row?.BalanceCheckedAtUtc >= startedAt ? row.BalanceUnits : null;
         if (!wasPaused || decision.MayCall)
         {
-            var released = await operations.ReleaseWaitingAsync(ReleasedReasons, startedAt - ReleaseLookback, cancellationToken);
+            var released = await operations.ReleaseWaitingAsync(ReleasedReasons, startedAt - JobListQuery.OpenJobsWithin, cancellationToken);
             var jobs = released switch
             {
                 0 => "no job was waiting for it",

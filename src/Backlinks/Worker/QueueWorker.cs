@@ -20,6 +20,7 @@ namespace Backlinks.Worker;
 public sealed partial class QueueWorker(
     StorageClients storage,
     AccountState account,
+    Operations.JobListQuery listing,
     JobQueue queue,
     JobProcessor processor,
     PoisonedJobs poisoned,
@@ -47,6 +48,7 @@ public sealed partial class QueueWorker(
         // A stop wakes a loop that waits for a free slot: the fetched messages go back now, not once a job in hand ends
         // (a slow answer kept them leased, and a second Ctrl-C then left them waiting out their lease).
         var stopped = Task.Delay(Timeout.Infinite, stopping);
+        var openJobsCheckedAt = DateTimeOffset.MinValue;
         try
         {
             while (!stopping.IsCancellationRequested)
@@ -82,6 +84,17 @@ public sealed partial class QueueWorker(
                 else if ((until == WorkUntil.Idle && IsIdle(tally)) || (until == WorkUntil.Empty && await IsEmptyAsync(stopping)))
                 {
                     break;
+                }
+                else if (until == WorkUntil.Empty && time.GetUtcNow() - openJobsCheckedAt >= OpenJobsRecheck)
+                {
+                    // Messages are left, all delayed. If no job is open, they are those of cancelled or finished jobs,
+                    // which are dropped when they come: waiting for them (up to days) would run nothing.
+                    openJobsCheckedAt = time.GetUtcNow();
+                    if (await NoOpenJobAsync(stopping) is { } stale)
+                    {
+                        tally.StaleMessagesLeft = stale;
+                        break;
+                    }
                 }
                 else
                 {
@@ -147,6 +160,24 @@ public sealed partial class QueueWorker(
     {
         var now = time.GetUtcNow();
         return tally.NextFirstWaitDueAfter(now - IdleGrace) is not { } due || due > now + IdleGrace;
+    }
+
+    /// <summary>How often a run until empty, with only delayed messages left, asks whether any job is still open.</summary>
+    public static readonly TimeSpan OpenJobsRecheck = TimeSpan.FromSeconds(30);
+
+    /// <summary>The messages left when no job is open (all stale); null when a job is open or storage could not say.</summary>
+    private async Task<int?> NoOpenJobAsync(CancellationToken stopping)
+    {
+        try
+        {
+            var left = (await storage.JobsQueue.GetPropertiesAsync(stopping)).Value.ApproximateMessagesCount;
+            return left > 0 && !await listing.AnyOpenAsync(stopping) ? left : null;
+        }
+        catch (Exception e) when (StorageFaults.IsTransient(e) && !stopping.IsCancellationRequested)
+        {
+            LogReceiveFailed(logger, e.Message);
+            return null;
+        }
     }
 
     /// <summary>True when the queue holds no message, visible or delayed; false when it does or storage could not say.</summary>

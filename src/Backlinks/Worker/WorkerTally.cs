@@ -52,6 +52,12 @@ public sealed class WorkerTally
     /// <summary>Credits of the calls that returned an answer (3 each), malformed ones included; refused calls and jobs served from a snapshot cost nothing.</summary>
     public int CreditsSpent => Volatile.Read(ref _paidCalls) * CreditLedger.CreditsPerCall;
 
+    /// <summary>
+    /// Set when a run until empty ended with messages still delayed that no open job needs: those of cancelled or
+    /// finished jobs, each dropped without a call when it comes. Zero otherwise.
+    /// </summary>
+    public int StaleMessagesLeft { get; internal set; }
+
     /// <summary>True once a job found the account's API key rejected: no job can run until it is fixed.</summary>
     public bool KeyRejected => Volatile.Read(ref _keyRejected) == 1;
 

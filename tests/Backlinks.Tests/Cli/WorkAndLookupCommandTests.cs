@@ -195,6 +195,38 @@ public sealed class WorkAndLookupCommandTests(AzuriteFixture azurite) : IClassFi
     }
 
     [Fact]
+    public async Task Work_until_empty_does_not_wait_for_the_delayed_messages_of_cancelled_jobs()
+    {
+        await SubmitAsync("cancelled.com");
+        _pipeline.Api.Script(SandboxAnswer.RateLimited("3600"));
+        Assert.Equal(ExitCodes.Ok, (await CliRunner.RunAsync(_pipeline, "work", "--until-idle")).ExitCode);
+        var job = Assert.Single(await JobsAsync());
+        Assert.Equal(JobStatus.Waiting, job.Status);                     // its message is delayed for an hour
+        Assert.Equal(ExitCodes.Ok, (await CliRunner.RunAsync(_pipeline, "cancel", job.JobId)).ExitCode);
+
+        var run = await CliRunner.RunAsync(_pipeline, "work", "--until-empty").WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(ExitCodes.Ok, run.ExitCode);
+        Assert.Contains("Empty: no job is left to run; the queue keeps 1 delayed message of cancelled or finished jobs", run.Stderr);
+        Assert.Equal(1, await QueuedAsync());
+        Assert.Single(_pipeline.Api.Calls);
+    }
+
+    [Fact]
+    public async Task Work_until_empty_still_waits_while_a_job_is_open()
+    {
+        await SubmitAsync("open.com");
+        _pipeline.Api.Script(SandboxAnswer.RateLimited("1"));
+
+        var run = await CliRunner.RunAsync(_pipeline, "work", "--until-empty");
+
+        Assert.Equal(ExitCodes.Ok, run.ExitCode);
+        Assert.DoesNotContain("Empty:", run.Stderr);
+        Assert.Equal(JobStatus.Succeeded, Assert.Single(await JobsAsync()).Status);
+        Assert.Equal(2, _pipeline.Api.Calls.Count);
+    }
+
+    [Fact]
     public async Task Lookup_fetches_now_prints_the_metrics_and_where_the_raw_json_is()
     {
         var run = await CliRunner.RunAsync(_pipeline, "lookup", "https://www.Example.com/");

@@ -135,9 +135,10 @@ public static class FaultScenario
         if (worker)
         {
             using var limit = new CancellationTokenSource(DrainLimit);
+            var tally = new WorkerTally();
             try
             {
-                await pipeline.Get<QueueWorker>().RunAsync(WorkUntil.Empty, new WorkerTally(), limit.Token);
+                await pipeline.Get<QueueWorker>().RunAsync(WorkUntil.Empty, tally, limit.Token);
             }
             catch (Exception e)
             {
@@ -150,7 +151,12 @@ public static class FaultScenario
             {
                 violations.Add($"the worker did not empty the queue within {DrainLimit.TotalSeconds} s");
             }
-            return;
+            if (tally.StaleMessagesLeft == 0)
+            {
+                return;
+            }
+            // The worker stopped with only messages of finished jobs left (one it could not delete, say): they are
+            // dropped when they come back, which the host loop below waits for, so the checks see an empty queue.
         }
 
         var host = new QueueHostEmulator(pipeline);

@@ -189,7 +189,7 @@ public sealed partial class JobProcessor(
                 var pauseEnds = await apiGate.OnOutOfCreditsAsync(cancellationToken);
                 return await DeferAsync(job, WaitReason.OutOfCredits, backoff.AtLeast(pauseEnds - time.GetUtcNow()), "out of credits (HTTP 402)", cancellationToken);
             case BacklinksInvalidRequest invalid:
-                return await delivery.FailAsync(job, $"the API refused the request ({invalid.StatusText}){(string.IsNullOrWhiteSpace(invalid.Message) ? "" : $": {invalid.Message}")}", cancellationToken);
+                return await delivery.FailAsync(job, ApiErrorText.WithMessage($"the API refused the request ({invalid.StatusText})", invalid.Message), cancellationToken);
             case BacklinksInvalidApiKey badKey:
                 // The account's key, not this job, is at fault: every job waits until a working key is configured.
                 LogBadKey(logger, job.JobId, ApiErrorText.WithMessage(badKey.StatusText, badKey.Message));

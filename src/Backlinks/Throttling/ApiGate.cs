@@ -271,13 +271,13 @@ public sealed partial class ApiGate(
                 _ => (current.PauseReason, current.PauseDetail),
             };
             reason = PausedFor(current);
-            var interval = TimeSpan.FromSeconds(current.PauseIntervalSeconds ?? _backoff.CreditsInitialDelay.TotalSeconds);
             if (byOperator && current.PauseUntilUtc > now)
             {
                 until = current.PauseUntilUtc.Value;
             }
             else
             {
+                var interval = TimeSpan.FromSeconds(current.PauseIntervalSeconds ?? _backoff.CreditsInitialDelay.TotalSeconds);
                 interval = byOperator ? interval : Grow(interval);
                 current.PauseUntilUtc = until = now + interval;
                 current.PauseIntervalSeconds = interval.TotalSeconds;

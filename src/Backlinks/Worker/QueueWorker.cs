@@ -81,20 +81,10 @@ public sealed partial class QueueWorker(
                     // Every job waits for a working key: nothing here can run until the operator sets one.
                     tally.MarkKeyRejected();
                 }
-                else if ((until == WorkUntil.Idle && IsIdle(tally)) || (until == WorkUntil.Empty && await IsEmptyAsync(stopping)))
+                else if ((until == WorkUntil.Idle && IsIdle(tally))
+                    || (until == WorkUntil.Empty && await QueuedAsync(stopping) is { } left && (left == 0 || await OnlyStaleLeftAsync(left))))
                 {
                     break;
-                }
-                else if (until == WorkUntil.Empty && time.GetUtcNow() - openJobsCheckedAt >= OpenJobsRecheck)
-                {
-                    // Messages are left, all delayed. If no job is open, they are those of cancelled or finished jobs,
-                    // which are dropped when they come: waiting for them (up to days) would run nothing.
-                    openJobsCheckedAt = time.GetUtcNow();
-                    if (await NoOpenJobAsync(stopping) is { } stale)
-                    {
-                        tally.StaleMessagesLeft = stale;
-                        break;
-                    }
                 }
                 else
                 {
@@ -109,6 +99,23 @@ public sealed partial class QueueWorker(
         }
         await Task.WhenAll(fetched.Select(GiveBackAsync).Concat(inHand));
         return tally;
+
+        // Messages are left, all delayed. If no job is open, they are those of cancelled or finished jobs, which are
+        // dropped when they come: waiting for them (up to days) would run nothing. Asked at most every OpenJobsRecheck.
+        async Task<bool> OnlyStaleLeftAsync(int left)
+        {
+            if (time.GetUtcNow() - openJobsCheckedAt < OpenJobsRecheck)
+            {
+                return false;
+            }
+            openJobsCheckedAt = time.GetUtcNow();
+            if (await AnyOpenJobAsync(stopping) is not false)
+            {
+                return false;
+            }
+            tally.StaleMessagesLeft = left;
+            return true;
+        }
     }
 
     /// <summary>Makes a message this run holds visible again now, rather than after its lease.</summary>
@@ -165,13 +172,12 @@ public sealed partial class QueueWorker(
     /// <summary>How often a run until empty, with only delayed messages left, asks whether any job is still open.</summary>
     public static readonly TimeSpan OpenJobsRecheck = TimeSpan.FromSeconds(30);
 
-    /// <summary>The messages left when no job is open (all stale); null when a job is open or storage could not say.</summary>
-    private async Task<int?> NoOpenJobAsync(CancellationToken stopping)
+    /// <summary>Whether a job is queued, running or waiting; null when storage could not say.</summary>
+    private async Task<bool?> AnyOpenJobAsync(CancellationToken stopping)
     {
         try
         {
-            var left = (await storage.JobsQueue.GetPropertiesAsync(stopping)).Value.ApproximateMessagesCount;
-            return left > 0 && !await listing.AnyOpenAsync(stopping) ? left : null;
+            return await listing.AnyOpenAsync(stopping);
         }
         catch (Exception e) when (StorageFaults.IsTransient(e) && !stopping.IsCancellationRequested)
         {
@@ -180,17 +186,17 @@ public sealed partial class QueueWorker(
         }
     }
 
-    /// <summary>True when the queue holds no message, visible or delayed; false when it does or storage could not say.</summary>
-    private async Task<bool> IsEmptyAsync(CancellationToken stopping)
+    /// <summary>The messages in the queue, visible or delayed; null when storage could not say.</summary>
+    private async Task<int?> QueuedAsync(CancellationToken stopping)
     {
         try
         {
-            return (await storage.JobsQueue.GetPropertiesAsync(stopping)).Value.ApproximateMessagesCount == 0;
+            return (await storage.JobsQueue.GetPropertiesAsync(stopping)).Value.ApproximateMessagesCount;
         }
         catch (Exception e) when (StorageFaults.IsTransient(e) && !stopping.IsCancellationRequested)
         {
             LogReceiveFailed(logger, e.Message);
-            return false;
+            return null;
         }
     }
 
